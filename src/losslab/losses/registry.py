@@ -1,0 +1,156 @@
+"""The loss registry: every loss is registered once, under its kebab-case name,
+together with its card (what it is, where it comes from, when to use it).
+
+A family module (``adversarial.py`` ...) defines small pure functions and
+registers a :class:`LossSpec` per loss. Everything else in losslab (the config
+validator, the trainers, ``losslab list``/``explain``) looks losses up here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from losslab.errors import BadInput
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """A knob of a loss: its default, what it does, and its valid range."""
+
+    default: float
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+
+    def check(self, loss: str, name: str, value: Any) -> float:
+        """Return ``value`` as a number, or raise :class:`BadInput` naming it."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise BadInput(f"loss '{loss}': {name} = {value!r} must be a number")
+        if self.integer and not float(value).is_integer():
+            raise BadInput(f"loss '{loss}': {name} = {value!r} must be an integer")
+        if self.low is not None and value < self.low:
+            raise BadInput(f"loss '{loss}': {name} = {value!r} must be >= {self.low}")
+        if self.high is not None and value > self.high:
+            raise BadInput(f"loss '{loss}': {name} = {value!r} must be <= {self.high}")
+        return int(value) if self.integer else float(value)
+
+
+@dataclass(frozen=True)
+class Reference:
+    authors: str
+    title: str
+    year: int
+    url: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.authors} ({self.year}). {self.title}."
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a person needs to know about a loss (DESIGN.md, "A loss")."""
+
+    name: str
+    family: str
+    formula: str  # LaTeX
+    derivation: tuple[str, ...]  # numbered steps, Markdown with $...$ math
+    optimum_or_divergence: str
+    used_by: tuple[str, ...]
+    why: str
+    pros: tuple[str, ...]
+    cons: tuple[str, ...]
+    hyperparameters: dict[str, Hyperparameter]
+    references: tuple[Reference, ...]
+
+
+@dataclass(frozen=True)
+class OptimizerDefaults:
+    """The optimiser a loss's original paper trained with."""
+
+    name: str  # "adam" or "rmsprop"
+    lr: float
+    betas: tuple[float, float] = (0.9, 0.999)  # adam
+    alpha: float = 0.99  # rmsprop smoothing constant
+    eps: float = 1e-8
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """A registered loss.
+
+    ``terms`` maps a role to a pure function returning one value per member
+    (``Tensor[S]``). Adversarial losses have the roles ``discriminator`` and
+    ``generator``. ``training`` holds the trainer-facing defaults that come with
+    the loss in its paper: ``n_critic``; ``weight_clip`` and ``gradient_penalty``
+    name the hyper-parameter that holds the clip bound / the penalty weight.
+    """
+
+    card: Card
+    terms: dict[str, Callable[..., Any]]
+    optimizer: OptimizerDefaults
+    training: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+    @property
+    def family(self) -> str:
+        return self.card.family
+
+    def bind(self, role: str, hparams: dict[str, float]) -> Callable[..., Any]:
+        """The ``role`` term with the knobs it takes from ``hparams`` filled in."""
+        fn = self.terms[role]
+        accepted = inspect.signature(fn).parameters
+        return functools.partial(fn, **{k: v for k, v in hparams.items() if k in accepted})
+
+    def hyperparameters(self, overrides: dict[str, Any] | None = None) -> dict[str, float]:
+        """Defaults merged with ``overrides``; unknown or invalid knobs raise BadInput."""
+        knobs = self.card.hyperparameters
+        values = {k: h.default for k, h in knobs.items()}
+        for key, value in (overrides or {}).items():
+            if key not in knobs:
+                known = ", ".join(sorted(knobs)) or "none"
+                raise BadInput(
+                    f"loss '{self.name}' has no hyper-parameter '{key}' (known: {known})"
+                )
+            values[key] = knobs[key].check(self.name, key, value)
+        return values
+
+
+_REGISTRY: dict[str, LossSpec] = {}
+
+
+def register(spec: LossSpec) -> LossSpec:
+    if spec.name in _REGISTRY:
+        raise ValueError(f"loss {spec.name!r} registered twice")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def get_loss(name: str) -> LossSpec:
+    """Look a loss up by name; a misspelt name raises BadInput with the closest matches."""
+    _load_families()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, _REGISTRY, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise BadInput(f"unknown loss {name!r}{hint} (see `losslab list`)") from None
+
+
+def all_losses(family: str | None = None) -> list[LossSpec]:
+    _load_families()
+    return [s for s in _REGISTRY.values() if family is None or s.family == family]
+
+
+def _load_families() -> None:
+    # Importing a family module registers its losses.
+    from losslab.losses import adversarial  # noqa: F401

@@ -1,0 +1,1 @@
+"""Studies: config schema, planner (study -> ensembles), executors, run store."""

@@ -1,0 +1,183 @@
+"""The study config: a TOML file validated with pydantic.
+
+Every problem is reported as one line naming the file, the field and the value
+(``BadInput``, exit code 2). A minimal config::
+
+    [study]
+    name = "seed-1d"
+    seeds = 8
+
+    [data]
+    name = "gaussian"      # any registered dataset; its knobs sit beside the name
+
+    [[losses]]
+    name = "nonsaturating-bce"
+
+    [[losses]]
+    name = "wgan-gp"
+    gp_weight = 10.0       # a loss's hyper-parameters sit beside its name
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from losslab.data.registry import DatasetConfig
+from losslab.errors import BadInput
+from losslab.losses import get_loss
+from losslab.nets import ACTIVATIONS
+
+PositiveInt = Annotated[int, Field(gt=0)]
+PositiveFloat = Annotated[float, Field(gt=0, strict=False)]
+Unit = Annotated[float, Field(ge=0, lt=1, strict=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class StudyMeta(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    seeds: PositiveInt = 8
+    seed: Annotated[int, Field(ge=0)] = 0
+
+
+class NetConfig(_Strict):
+    hidden: Annotated[list[PositiveInt], Field(min_length=1)] = [32, 32]
+    activation: Literal[tuple(ACTIVATIONS)] = "leaky_relu"  # type: ignore[valid-type]
+
+
+class ModelConfig(_Strict):
+    latent_dim: PositiveInt = 4
+    generator: NetConfig = NetConfig()
+    discriminator: NetConfig = NetConfig()
+
+
+class TrainConfig(_Strict):
+    steps: PositiveInt = 2000
+    batch_size: PositiveInt = 128
+    eval_every: PositiveInt = 250
+    eval_samples: Annotated[int, Field(ge=100)] = 5000
+    record_every: PositiveInt | None = None  # default: about 500 points per series
+    max_ensemble: PositiveInt = 64
+    device: Literal["cpu", "cuda"] = "cpu"
+
+    @property
+    def record_interval(self) -> int:
+        return self.record_every or max(1, self.steps // 500)
+
+
+class OptimizerConfig(_Strict):
+    name: Literal["adam", "rmsprop"]
+    lr: PositiveFloat
+    betas: Annotated[list[Unit], Field(min_length=2, max_length=2)] = [0.9, 0.999]
+    alpha: Unit = 0.99
+    eps: PositiveFloat = 1e-8
+
+
+class LossEntry(BaseModel):
+    """A loss in the study. Keys other than these are the loss's hyper-parameters."""
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    name: str
+    label: str | None = None
+    n_critic: PositiveInt | None = None
+    optimizer: OptimizerConfig | None = None
+
+    @property
+    def hparam_overrides(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
+
+
+class StudyConfig(_Strict):
+    study: StudyMeta
+    data: DatasetConfig
+    model: ModelConfig = ModelConfig()
+    train: TrainConfig = TrainConfig()
+    optimizer: OptimizerConfig | None = None  # overrides every loss's paper default
+    losses: Annotated[list[LossEntry], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _labels_unique(self) -> StudyConfig:
+        seen: set[str] = set()
+        for i, entry in enumerate(self.losses):
+            if entry.display in seen:
+                raise ValueError(
+                    f"losses[{i}]: {entry.display!r} appears twice; give one a distinct `label`"
+                )
+            seen.add(entry.display)
+        return self
+
+
+def load_config(
+    path: str | Path, overrides: dict[str, dict[str, Any]] | None = None
+) -> StudyConfig:
+    """Read, override (``{"train": {"steps": 10}}``) and validate a study config."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadInput(f"config file not found: {path}")
+    try:
+        raw = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: not valid TOML: {exc}") from None
+    for section, values in (overrides or {}).items():
+        current = raw.get(section, {})
+        if not isinstance(current, dict):
+            raise BadInput(f"{path}: [{section}] must be a table")
+        raw[section] = {**current, **values}
+    return validate_config(raw, source=str(path))
+
+
+def validate_config(raw: dict[str, Any], source: str = "config") -> StudyConfig:
+    try:
+        config = StudyConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise BadInput(f"{source}: {_one_line(exc)}") from None
+    for i, entry in enumerate(config.losses):
+        try:
+            spec = get_loss(entry.name)
+            spec.hyperparameters(entry.hparam_overrides)
+        except BadInput as exc:
+            raise BadInput(f"{source}: losses[{i}]: {exc}") from None
+        if spec.family != "adversarial":
+            raise BadInput(
+                f"{source}: losses[{i}].name = {entry.name!r}: family {spec.family!r} "
+                "cannot be trained by this study runner yet"
+            )
+    return config
+
+
+def _one_line(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    loc = _format_loc(err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        return f"{loc}: required field is missing"
+    if err["type"] == "extra_forbidden":
+        return f"{loc}: unknown field"
+    if err["type"] == "union_tag_invalid":
+        return f"{loc}: {msg}"
+    if loc:
+        return f"{loc} = {err['input']!r}: {msg}"
+    return msg
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif i > 0 and loc[0] == "data" and i == 1:
+            continue  # the dataset union's tag, e.g. data.gaussian.std -> data.std
+        else:
+            out += f".{part}" if out else str(part)
+    return out

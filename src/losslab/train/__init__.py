@@ -1,0 +1,1 @@
+"""Trainers, one per paradigm, sharing one loop, one recorder and one optimiser."""

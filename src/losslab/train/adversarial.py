@@ -1,0 +1,415 @@
+r"""The adversarial trainer: alternating discriminator/generator updates for an
+ensemble whose members may differ in loss, hyper-parameters, ``n_critic`` and
+optimiser, but share shapes.
+
+One generator step of member s is
+
+1. ``n_critic[s]`` discriminator steps, each on a fresh real batch and a fresh
+   latent batch: minimise the loss's discriminator term (plus its penalty),
+   then clip the weights if the loss asks for it;
+2. one generator step on a fresh latent batch: minimise the generator term.
+
+The ensemble runs ``max(n_critic)`` discriminator steps; a member with fewer is
+masked on the extra ones (no update, no optimiser state change, no draw from
+its random streams), so member s reproduces its solo run.
+
+Recorded per step and member (see :data:`SERIES`), and sample metrics at
+checkpoints on ``eval_samples`` samples for every member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from losslab.data import Dataset
+from losslab.losses import get_loss
+from losslab.losses.penalties import gradient_penalty
+from losslab.metrics import sample_metrics_1d
+from losslab.nets import EnsembleMLP
+from losslab.rng import numpy_generator, torch_generator
+from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
+from losslab.train.recorder import Recorder
+
+SERIES = {
+    "d_loss": "discriminator objective (with its penalty) at the member's last critic step",
+    "g_loss": "generator objective",
+    "d_real": "mean discriminator output on real samples (logit or critic score)",
+    "d_fake": "mean discriminator output on generated samples (logit or critic score)",
+    "d_accuracy": "fraction of (real, fake) pairs the discriminator ranks correctly",
+    "d_penalty": "penalty term (gradient penalty; 0 for losses without one)",
+    "d_grad_norm": "L2 norm of the discriminator's parameter gradient",
+    "g_grad_norm": "L2 norm of the generator's parameter gradient",
+    "g_grad_mean": "signed mean of the generator's parameter gradient (the study group's graph)",
+    "g_layer_grad_norm": "L2 norm of the generator's gradient per layer (weight and bias)",
+}
+
+CHUNK = 64  # generator steps of random draws made at once per member (part of the RNG scheme)
+
+
+@dataclass(frozen=True)
+class NetShape:
+    hidden: tuple[int, ...]
+    activation: str
+
+
+@dataclass(frozen=True)
+class AdversarialMember:
+    index: int  # position in the study
+    label: str  # the loss as reports name it (registry name unless the config gives a label)
+    loss: str
+    hparams: dict[str, float]
+    seed: int
+    n_critic: int
+    optimizer: OptimizerSettings
+
+
+@dataclass(frozen=True)
+class AdversarialTask:
+    """One ensemble: everything the trainer needs, nothing it must look up elsewhere."""
+
+    study_seed: int
+    dataset: Dataset
+    latent_dim: int
+    generator: NetShape
+    discriminator: NetShape
+    batch_size: int
+    steps: int
+    eval_every: int
+    eval_samples: int
+    record_every: int
+    members: tuple[AdversarialMember, ...]
+    device: str = "cpu"
+
+
+@dataclass
+class MemberResult:
+    index: int
+    status: str  # "ok" | "diverged" | "failed"
+    diverged_step: int | None = None
+    reason: str = ""
+    series_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    series: dict[str, np.ndarray] = field(default_factory=dict)
+    checkpoint_steps: list[int] = field(default_factory=list)
+    checkpoints: dict[str, list[float]] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    samples: np.ndarray | None = None
+    reference: np.ndarray | None = None
+
+
+@dataclass
+class _Group:
+    """Contiguous members sharing one loss configuration."""
+
+    members: slice
+    d_term: Callable[..., torch.Tensor]
+    g_term: Callable[..., torch.Tensor]
+    n_critic: int
+    gp_weight: float | None
+    clip: float | None
+
+
+def _groups(members: tuple[AdversarialMember, ...]) -> list[_Group]:
+    groups: list[_Group] = []
+    start = 0
+    for i in range(1, len(members) + 1):
+        if i < len(members) and _same_config(members[i], members[start]):
+            continue
+        m = members[start]
+        spec = get_loss(m.loss)
+        gp_key, clip_key = spec.training.get("gradient_penalty"), spec.training.get("weight_clip")
+        groups.append(
+            _Group(
+                members=slice(start, i),
+                d_term=spec.bind("discriminator", m.hparams),
+                g_term=spec.bind("generator", m.hparams),
+                n_critic=m.n_critic,
+                gp_weight=m.hparams[gp_key] if gp_key else None,
+                clip=m.hparams[clip_key] if clip_key else None,
+            )
+        )
+        start = i
+    return groups
+
+
+def _same_config(a: AdversarialMember, b: AdversarialMember) -> bool:
+    return (a.loss, a.hparams, a.n_critic) == (b.loss, b.hparams, b.n_critic)
+
+
+class _Draws:
+    """Each member's random draws, CHUNK generator steps at a time, stacked over members."""
+
+    def __init__(self, task: AdversarialTask, groups: list[_Group]):
+        self.task = task
+        self.n_critic_max = max(m.n_critic for m in task.members)
+        uses_gp = [False] * len(task.members)
+        for g in groups:
+            for s in range(g.members.start, g.members.stop):
+                uses_gp[s] = g.gp_weight is not None
+        self.uses_gp = uses_gp
+        seeds = [(task.study_seed, m.seed) for m in task.members]
+        self.data_rng = [numpy_generator(a, b, "data") for a, b in seeds]
+        self.latent_rng = [torch_generator(a, b, "latent") for a, b in seeds]
+        self.penalty_rng = [torch_generator(a, b, "penalty") for a, b in seeds]
+
+    def chunk(self, k: int) -> dict[str, torch.Tensor]:
+        """Draws for the next ``k`` generator steps, laid out ``[k, n_critic_max, S, B, ...]``."""
+        t, B, nc = self.task, self.task.batch_size, self.n_critic_max
+        d, z = t.dataset.dim, t.latent_dim
+        real, z_d, z_g, eps = [], [], [], []
+        for s, m in enumerate(t.members):
+            c = m.n_critic
+            x = torch.from_numpy(t.dataset.sample(k * c * B, self.data_rng[s])).view(k, c, B, d)
+            real.append(_pad(x, nc))
+            z_d.append(_pad(torch.randn(k, c, B, z, generator=self.latent_rng[s]), nc))
+            z_g.append(torch.randn(k, B, z, generator=self.latent_rng[s]))
+            e = (
+                torch.rand(k, c, B, 1, generator=self.penalty_rng[s])
+                if self.uses_gp[s]
+                else torch.zeros(k, c, B, 1)
+            )
+            eps.append(_pad(e, nc))
+        dev = t.device
+        return {
+            "real": torch.stack(real, 2).to(dev),
+            "z_d": torch.stack(z_d, 2).to(dev),
+            "z_g": torch.stack(z_g, 1).to(dev),
+            "eps": torch.stack(eps, 2).to(dev),
+        }
+
+
+def _pad(x: torch.Tensor, n: int) -> torch.Tensor:
+    """Pad the critic-step axis (1) with zeros up to ``n`` (masked steps draw nothing)."""
+    if x.shape[1] == n:
+        return x
+    return torch.cat([x, x.new_zeros(x.shape[0], n - x.shape[1], *x.shape[2:])], 1)
+
+
+def _grad_stats(grads: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per member: total L2 norm, per-layer L2 norms ``[L, S]``, signed mean."""
+    layer_sq = torch.stack(
+        [
+            w.pow(2).sum((1, 2)) + b.pow(2).sum((1, 2))
+            for w, b in zip(grads[0::2], grads[1::2], strict=True)
+        ]
+    )
+    total = layer_sq.sum(0).sqrt()
+    count = sum(g[0].numel() for g in grads)
+    mean = sum(g.sum((1, 2)) for g in grads) / count
+    return total, layer_sq.sqrt(), mean
+
+
+def train_adversarial(
+    task: AdversarialTask, progress: Callable[[int], Any] | None = None
+) -> list[MemberResult]:
+    """Train every member of ``task`` as one ensemble; one result per member, in order.
+
+    Members are trained sorted by ``n_critic`` (largest first, stable), so the
+    members still active at critic step j form a prefix and the discriminator
+    work of step j runs on that prefix only.
+    """
+    order = sorted(range(len(task.members)), key=lambda i: -task.members[i].n_critic)
+    task = replace(task, members=tuple(task.members[i] for i in order))
+    results = _train_sorted(task, progress)
+    back = {i: r for i, r in zip(order, results, strict=True)}
+    return [back[i] for i in range(len(order))]
+
+
+def _train_sorted(
+    task: AdversarialTask, progress: Callable[[int], Any] | None
+) -> list[MemberResult]:
+    members, S, B = task.members, len(task.members), task.batch_size
+    dev = torch.device(task.device)
+    groups = _groups(members)
+    seeds = [(task.study_seed, m.seed) for m in members]
+    d_dim = task.dataset.dim
+    G = EnsembleMLP(
+        [task.latent_dim, *task.generator.hidden, d_dim],
+        task.generator.activation,
+        [torch_generator(a, b, "init-generator") for a, b in seeds],
+    ).to(dev)
+    D = EnsembleMLP(
+        [d_dim, *task.discriminator.hidden, 1],
+        task.discriminator.activation,
+        [torch_generator(a, b, "init-discriminator") for a, b in seeds],
+    ).to(dev)
+    g_params, d_params = G.parameter_list(), D.parameter_list()
+    g_opt = EnsembleOptimizer(g_params, [m.optimizer for m in members])
+    d_opt = EnsembleOptimizer(d_params, [m.optimizer for m in members])
+    draws = _Draws(task, groups)
+    # members active at critic step j: the prefix [0, prefix[j]) (members sorted by n_critic)
+    prefix = [sum(m.n_critic > j for m in members) for j in range(draws.n_critic_max)]
+    in_prefix = [torch.arange(S, device=dev) < k for k in prefix]
+    alive = torch.ones(S, dtype=torch.bool, device=dev)
+    diverged_at: list[int | None] = [None] * S
+    rec = Recorder(task.steps, task.record_every, S)
+    evaluator = _Evaluator(task, G)
+    evaluator.evaluate(0, alive)
+
+    nan = torch.full((S,), float("nan"), device=dev)
+    chunk: dict[str, torch.Tensor] = {}
+    for step in range(1, task.steps + 1):
+        c = (step - 1) % CHUNK
+        if c == 0:
+            chunk = draws.chunk(min(CHUNK, task.steps - step + 1))
+        recording = rec.due(step)
+        last = {name: nan for name in ("d_loss", "d_real", "d_fake", "d_acc", "d_pen", "d_gn")}
+        for j, k in enumerate(prefix):
+            sub = slice(0, k)
+            active = alive & in_prefix[j]
+            real = chunk["real"][c, j, :k]
+            with torch.no_grad():
+                fake = G(chunk["z_d"][c, j, :k], sub)
+            scores = D(torch.cat([real, fake], 1), sub).squeeze(-1)
+            real_s, fake_s = scores[:, :B], scores[:, B:]
+            parts, pens = [], []
+            for g in groups:
+                if j >= g.n_critic:  # sorted: this group and all after it are past their steps
+                    break
+                sl = g.members
+                loss = g.d_term(real_scores=real_s[sl], fake_scores=fake_s[sl])
+                pen = torch.zeros_like(loss)
+                if g.gp_weight is not None:
+                    critic = lambda x, sl=sl: D(x, sl)  # noqa: E731
+                    eps = chunk["eps"][c, j, sl]
+                    pen = g.gp_weight * gradient_penalty(critic, real[sl], fake[sl], eps)
+                parts.append(loss + pen)
+                pens.append(pen)
+            d_loss = torch.cat(parts)
+            grads = torch.autograd.grad(torch.where(alive[:k], d_loss, 0).sum(), d_params)
+            d_opt.step(grads, active)
+            with torch.no_grad():
+                for g in groups[: len(parts)]:
+                    if g.clip is not None:
+                        for p in d_params:
+                            p[g.members].clamp_(-g.clip, g.clip)
+                values = {"d_loss": d_loss.detach()}
+                if recording:
+                    values |= {
+                        "d_real": real_s.mean(1),
+                        "d_fake": fake_s.mean(1),
+                        "d_acc": (real_s > fake_s).float().mean(1),
+                        "d_pen": torch.cat(pens).detach(),
+                        "d_gn": torch.stack([g.pow(2).sum((1, 2)) for g in grads])
+                        .sum(0)
+                        .sqrt()[:k],
+                    }
+                for name, v in values.items():
+                    padded = torch.cat([v.detach(), nan[k:]]) if k < S else v.detach()
+                    last[name] = torch.where(active, padded, last[name])
+
+        fake_s = D(G(chunk["z_g"][c])).squeeze(-1)
+        g_loss = torch.cat([g.g_term(fake_scores=fake_s[g.members]) for g in groups])
+        grads = torch.autograd.grad(torch.where(alive, g_loss, 0).sum(), g_params)
+        g_opt.step(grads, alive)
+        g_loss = g_loss.detach()
+
+        bad = alive & ~(torch.isfinite(last["d_loss"]) & torch.isfinite(g_loss))
+        if bad.any():
+            for s in torch.nonzero(bad).flatten().tolist():
+                diverged_at[s] = step
+            alive = alive & ~bad
+        if recording:
+            g_norm, g_layers, g_mean = _grad_stats(list(grads))
+            rec.record(
+                step,
+                d_loss=last["d_loss"],
+                g_loss=g_loss,
+                d_real=last["d_real"],
+                d_fake=last["d_fake"],
+                d_accuracy=last["d_acc"],
+                d_penalty=last["d_pen"],
+                d_grad_norm=last["d_gn"],
+                g_grad_norm=g_norm,
+                g_grad_mean=g_mean,
+                g_layer_grad_norm=g_layers,
+            )
+        if step % task.eval_every == 0 or step == task.steps:
+            evaluator.evaluate(step, alive)
+        if progress is not None:
+            progress(1)
+
+    results = []
+    for s, m in enumerate(members):
+        ok = diverged_at[s] is None
+        results.append(
+            MemberResult(
+                index=m.index,
+                status="ok" if ok else "diverged",
+                diverged_step=diverged_at[s],
+                reason="" if ok else f"non-finite loss at generator step {diverged_at[s]}",
+                series_steps=rec.steps.copy(),
+                series=rec.member_series(s),
+                checkpoint_steps=list(evaluator.steps),
+                checkpoints=evaluator.member_checkpoints(s),
+                metrics=evaluator.final_metrics(s) if ok else {},
+                samples=evaluator.samples[s] if ok else None,
+                reference=evaluator.reference[s],
+            )
+        )
+    return results
+
+
+class _Evaluator:
+    """Sample metrics at checkpoints, on the same ``eval_samples`` for every member.
+
+    Each member generates from a fixed latent sample (its ``eval`` stream), so
+    successive checkpoints differ only by training; its reference sample of the
+    data comes from the same stream, shared by members of equal seed.
+    """
+
+    BLOCK = 4096
+
+    def __init__(self, task: AdversarialTask, G: EnsembleMLP):
+        self.task, self.G = task, G
+        n = task.eval_samples
+        self.z, self.reference = [], []
+        for m in task.members:
+            self.z.append(
+                torch.randn(
+                    n, task.latent_dim, generator=torch_generator(task.study_seed, m.seed, "eval")
+                )
+            )
+            self.reference.append(
+                task.dataset.sample(n, numpy_generator(task.study_seed, m.seed, "eval"))
+            )
+        self.z_all = torch.stack(self.z).to(task.device)
+        self.centers = task.dataset.mode_centers()
+        self.std = task.dataset.mode_std()
+        self.steps: list[int] = []
+        self.values: list[list[dict[str, float]]] = []
+        self.samples: list[np.ndarray] = []
+
+    @torch.no_grad()
+    def evaluate(self, step: int, alive: torch.Tensor) -> None:
+        out = (
+            torch.cat(
+                [
+                    self.G(self.z_all[:, i : i + self.BLOCK])
+                    for i in range(0, self.z_all.shape[1], self.BLOCK)
+                ],
+                1,
+            )
+            .cpu()
+            .numpy()
+        )
+        self.samples = list(out)
+        row = []
+        for s, gen in enumerate(self.samples):
+            if not bool(alive[s]):
+                row.append({})
+                continue
+            row.append(sample_metrics_1d(gen, self.reference[s], self.centers, self.std))
+        self.steps.append(step)
+        self.values.append(row)
+
+    def member_checkpoints(self, s: int) -> dict[str, list[float]]:
+        names = sorted({k for row in self.values for k in row[s]})
+        return {n: [row[s].get(n, float("nan")) for row in self.values] for n in names}
+
+    def final_metrics(self, s: int) -> dict[str, float]:
+        return dict(self.values[-1][s])

@@ -1,0 +1,90 @@
+r"""Per-member optimisers for stacked ensemble parameters.
+
+Every member has its own algorithm, learning rate and constants, and an update
+can be masked per member (a member with fewer critic steps than its ensemble's
+maximum skips the extra steps; a diverged member stops). A masked member's
+parameters *and* optimiser state stay untouched, as if the step never happened.
+
+Adam (Kingma & Ba 2015) and RMSProp (Tieleman & Hinton 2012, PyTorch's form,
+no momentum, not centred) are one update with different constants:
+
+.. math::
+
+    m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\qquad
+    v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\qquad
+    \theta_t = \theta_{t-1} - \frac{\eta}{c_1}\,\frac{m_t}{\sqrt{v_t / c_2} + \epsilon}
+
+Adam: :math:`c_1 = 1-\beta_1^t`, :math:`c_2 = 1-\beta_2^t` (bias correction).
+RMSProp: :math:`\beta_1 = 0` (so :math:`m_t = g_t`), :math:`\beta_2 = \alpha`,
+:math:`c_1 = c_2 = 1`. Both match ``torch.optim.Adam`` / ``torch.optim.RMSprop``
+with default flags (tests hold this).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class OptimizerSettings:
+    """One member's optimiser: ``adam`` (lr, betas, eps) or ``rmsprop`` (lr, alpha, eps)."""
+
+    name: str
+    lr: float
+    betas: tuple[float, float] = (0.9, 0.999)
+    alpha: float = 0.99
+    eps: float = 1e-8
+
+    def constants(self) -> tuple[float, float, float, float, bool]:
+        """(lr, beta1, beta2, eps, bias_correction) of the unified update."""
+        if self.name == "adam":
+            return self.lr, self.betas[0], self.betas[1], self.eps, True
+        if self.name == "rmsprop":
+            return self.lr, 0.0, self.alpha, self.eps, False
+        raise ValueError(f"unknown optimizer {self.name!r}")
+
+
+class EnsembleOptimizer:
+    """Adam/RMSProp over parameters shaped ``[S, ...]``, one setting per member."""
+
+    def __init__(self, params: Sequence[torch.Tensor], settings: Sequence[OptimizerSettings]):
+        self.params = list(params)
+        n = len(settings)
+        if any(p.shape[0] != n for p in self.params):
+            raise ValueError("every parameter needs a leading member axis of len(settings)")
+        device = self.params[0].device
+        cols = list(zip(*(s.constants() for s in settings), strict=True))
+        # float64 scalars per member: bias corrections are computed in double like torch does.
+        self.lr = torch.tensor(cols[0], dtype=torch.float64, device=device)
+        self.beta1 = torch.tensor(cols[1], dtype=torch.float64, device=device)
+        self.beta2 = torch.tensor(cols[2], dtype=torch.float64, device=device)
+        self.eps = torch.tensor(cols[3], dtype=torch.float32, device=device)
+        self.bias_correction = torch.tensor(cols[4], dtype=torch.bool, device=device)
+        self.step_count = torch.zeros(n, dtype=torch.float64, device=device)
+        self.exp_avg = [torch.zeros_like(p) for p in self.params]
+        self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
+
+    @torch.no_grad()
+    def step(self, grads: Sequence[torch.Tensor], mask: torch.Tensor | None = None) -> None:
+        """Apply one update to the members where ``mask`` (bool ``[S]``) is true."""
+        n = self.step_count.shape[0]
+        active = torch.ones(n, dtype=torch.bool) if mask is None else mask
+        self.step_count += active
+        t = self.step_count.clamp(min=1.0)  # a member that never stepped gets no NaN from 1/0
+        one = torch.ones_like(t)
+        c1 = torch.where(self.bias_correction, 1 - self.beta1**t, one)
+        c2 = torch.where(self.bias_correction, 1 - self.beta2**t, one)
+        on = active.to(torch.float64)
+        step_size = (self.lr * on / c1).float()
+        inv_sqrt_c2 = c2.rsqrt().float()
+        w1 = ((1 - self.beta1) * on).float()
+        w2 = ((1 - self.beta2) * on).float()
+        for p, g, m, v in zip(self.params, grads, self.exp_avg, self.exp_avg_sq, strict=True):
+            shape = (n,) + (1,) * (p.dim() - 1)
+            m.lerp_(g, w1.view(shape))
+            v.lerp_(g * g, w2.view(shape))
+            denom = (v.sqrt() * inv_sqrt_c2.view(shape)).add_(self.eps.view(shape))
+            p.sub_(step_size.view(shape) * m / denom)

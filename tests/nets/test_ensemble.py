@@ -1,0 +1,127 @@
+"""Member i of an ensemble behaves exactly like a plain nn.Sequential trained alone."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from losslab.nets import EnsembleMLP
+from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
+
+SIZES = [3, 16, 8, 1]
+SEEDS = [11, 12, 13, 14]
+
+
+def plain_mlp(seed: int) -> nn.Sequential:
+    """The twin of one member, built and initialised with torch's own modules."""
+    gen = torch.Generator().manual_seed(seed)
+    layers = []
+    for a, b in zip(SIZES[:-1], SIZES[1:], strict=True):
+        lin = nn.Linear(a, b)
+        nn.init.kaiming_uniform_(lin.weight, a=math.sqrt(5), generator=gen)
+        nn.init.uniform_(lin.bias, -1 / math.sqrt(a), 1 / math.sqrt(a), generator=gen)
+        layers += [lin, nn.Tanh()]
+    return nn.Sequential(*layers[:-1])
+
+
+def ensemble() -> EnsembleMLP:
+    return EnsembleMLP(SIZES, "tanh", [torch.Generator().manual_seed(s) for s in SEEDS])
+
+
+def batch(step: int) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(1000 + step)
+    x = torch.randn(len(SEEDS), 32, SIZES[0], generator=g)
+    y = torch.randn(len(SEEDS), 32, 1, generator=g)
+    return x, y
+
+
+def test_forward_and_gradients_match_solo_sequential():
+    ens = ensemble()
+    x, y = batch(0)
+    out = ens(x)
+    loss = ((out - y) ** 2).mean(dim=(1, 2))  # one value per member
+    grads = torch.autograd.grad(loss.sum(), ens.parameter_list())
+    for i, seed in enumerate(SEEDS):
+        solo = plain_mlp(seed)
+        solo_out = solo(x[i])
+        torch.testing.assert_close(out[i], solo_out, atol=1e-6, rtol=1e-5)
+        solo_loss = ((solo_out - y[i]) ** 2).mean()
+        solo_grads = torch.autograd.grad(solo_loss, list(solo.parameters()))
+        for k, lin_grad in enumerate(solo_grads):
+            ens_grad = grads[k][i]
+            expected = lin_grad.T if k % 2 == 0 else lin_grad.unsqueeze(0)
+            torch.testing.assert_close(ens_grad, expected, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "settings,make_torch_opt",
+    [
+        (
+            OptimizerSettings("adam", lr=1e-2, betas=(0.5, 0.9)),
+            lambda p: torch.optim.Adam(p, lr=1e-2, betas=(0.5, 0.9)),
+        ),
+        (
+            OptimizerSettings("rmsprop", lr=5e-3, alpha=0.99),
+            lambda p: torch.optim.RMSprop(p, lr=5e-3, alpha=0.99),
+        ),
+    ],
+)
+def test_parameters_after_n_steps_match_solo_torch_optimizer(settings, make_torch_opt):
+    steps = 25
+    ens = ensemble()
+    opt = EnsembleOptimizer(ens.parameter_list(), [settings] * len(SEEDS))
+    for t in range(steps):
+        x, y = batch(t)
+        loss = ((ens(x) - y) ** 2).mean(dim=(1, 2))
+        opt.step(torch.autograd.grad(loss.sum(), ens.parameter_list()))
+    for i, seed in enumerate(SEEDS):
+        solo = plain_mlp(seed)
+        torch_opt = make_torch_opt(solo.parameters())
+        for t in range(steps):
+            x, y = batch(t)
+            torch_opt.zero_grad()
+            ((solo(x[i]) - y[i]) ** 2).mean().backward()
+            torch_opt.step()
+        for k, p in enumerate(solo.parameters()):
+            expected = p.detach().T if k % 2 == 0 else p.detach().unsqueeze(0)
+            torch.testing.assert_close(ens.parameter_list()[k][i], expected, atol=1e-5, rtol=1e-5)
+
+
+def test_masked_member_keeps_parameters_and_state():
+    ens = ensemble()
+    opt = EnsembleOptimizer(ens.parameter_list(), [OptimizerSettings("adam", lr=1e-2)] * 4)
+    before = [p.detach().clone() for p in ens.parameter_list()]
+    x, y = batch(0)
+    loss = ((ens(x) - y) ** 2).mean(dim=(1, 2))
+    mask = torch.tensor([True, False, True, False])
+    opt.step(torch.autograd.grad(loss.sum(), ens.parameter_list()), mask)
+    for p, b in zip(ens.parameter_list(), before, strict=True):
+        assert torch.equal(p[1], b[1]) and torch.equal(p[3], b[3])
+        assert not torch.equal(p[0], b[0])
+    assert opt.step_count.tolist() == [1, 0, 1, 0]
+    assert all(torch.count_nonzero(m[1]) == 0 for m in opt.exp_avg)
+
+
+def test_masked_steps_equal_fewer_steps():
+    """A member masked on some steps ends where a solo run that skipped them ends."""
+    settings = [OptimizerSettings("adam", lr=1e-2, betas=(0.5, 0.9))] * 4
+    ens = ensemble()
+    opt = EnsembleOptimizer(ens.parameter_list(), settings)
+    solo = plain_mlp(SEEDS[2])
+    torch_opt = torch.optim.Adam(solo.parameters(), lr=1e-2, betas=(0.5, 0.9))
+    for t in range(12):
+        x, y = batch(t)
+        on = t % 3 == 0
+        loss = ((ens(x) - y) ** 2).mean(dim=(1, 2))
+        opt.step(
+            torch.autograd.grad(loss.sum(), ens.parameter_list()),
+            torch.tensor([True, True, on, True]),
+        )
+        if on:
+            torch_opt.zero_grad()
+            ((solo(x[2]) - y[2]) ** 2).mean().backward()
+            torch_opt.step()
+    for k, p in enumerate(solo.parameters()):
+        expected = p.detach().T if k % 2 == 0 else p.detach().unsqueeze(0)
+        torch.testing.assert_close(ens.parameter_list()[k][2], expected, atol=1e-5, rtol=1e-5)
