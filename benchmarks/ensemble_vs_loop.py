@@ -70,7 +70,7 @@ def main() -> None:
     )
     ratios = [lo / en for lo, en in zip(loop_times, ens_times, strict=True)]
     member_steps = S * args.steps
-    print(f"same numbers: max |g_loss ensemble - solo| = {worst:.2e}")
+    print(f"same numbers: max |g_loss ensemble - solo| / max(1, |g_loss solo|) = {worst:.1e}")
     print(
         f"member-steps/s: ensemble {member_steps / statistics.median(ens_times):,.0f}, "
         f"loop {member_steps / statistics.median(loop_times):,.0f}"

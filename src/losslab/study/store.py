@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from losslab.errors import BadInput
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS studies (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, out_dir TEXT NOT NULL, config TEXT NOT NULL,
@@ -88,7 +90,12 @@ class RunStore:
         row = self.db.execute(
             "SELECT id, config FROM studies WHERE out_dir = ? ORDER BY id DESC LIMIT 1", (out_dir,)
         ).fetchone()
-        if resume and row is not None and row[1] == config_json:
+        if resume and row is not None:
+            if row[1] != config_json:
+                raise BadInput(
+                    f"--resume: the config differs from the study stored for {out_dir}; "
+                    "run without --resume to start over"
+                )
             return int(row[0])
         with self.db:
             if row is not None:

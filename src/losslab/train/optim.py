@@ -71,7 +71,7 @@ class EnsembleOptimizer:
     def step(self, grads: Sequence[torch.Tensor], mask: torch.Tensor | None = None) -> None:
         """Apply one update to the members where ``mask`` (bool ``[S]``) is true."""
         n = self.step_count.shape[0]
-        active = torch.ones(n, dtype=torch.bool) if mask is None else mask
+        active = torch.ones(n, dtype=torch.bool, device=self.lr.device) if mask is None else mask
         self.step_count += active
         t = self.step_count.clamp(min=1.0)  # a member that never stepped gets no NaN from 1/0
         one = torch.ones_like(t)
