@@ -67,6 +67,9 @@ class Card:
     cons: tuple[str, ...]
     hyperparameters: dict[str, Hyperparameter]
     references: tuple[Reference, ...]
+    # A runnable ten-line example using the public API (``losslab explain`` prints it
+    # and a test executes it).
+    example: str = ""
 
 
 @dataclass(frozen=True)
