@@ -101,10 +101,10 @@ def test_killed_study_resumes_to_the_uninterrupted_result(tmp_path, config, monk
 
     trained = []
     monkeypatch.setattr(runner, "run_in_process", real_run)
-    real_train = executor.train_adversarial
+    real_train = executor.train
     monkeypatch.setattr(
         executor,
-        "train_adversarial",
+        "train",
         lambda task, progress=None: trained.append(len(task.members)) or real_train(task, progress),
     )
     resumed = run_study(config, out=out, db=db, resume=True, progress=False).summary

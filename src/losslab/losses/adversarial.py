@@ -42,6 +42,21 @@ from losslab.losses.registry import (
 FAMILY = "adversarial"
 
 
+def _example(name: str) -> str:
+    """The card's runnable example: both terms of the loss on made-up scores."""
+    return f"""import torch
+from losslab.losses import get_loss
+
+spec = get_loss("{name}")
+knobs = spec.hyperparameters()  # the paper's defaults; pass overrides as a dict
+real_scores = torch.randn(2, 64) + 1.0  # [members, batch] discriminator outputs, real data
+fake_scores = torch.randn(2, 64) - 1.0  # ... and on generated samples
+d_loss = spec.bind("discriminator", knobs)(real_scores=real_scores, fake_scores=fake_scores)
+g_loss = spec.bind("generator", knobs)(fake_scores=fake_scores)
+print(d_loss, g_loss)  # one value per member
+"""
+
+
 def _member_mean(values: Tensor) -> Tensor:
     """Mean over every axis but the leading member axis: ``[S, B, ...] -> [S]``."""
     if values.dim() < 2:
@@ -155,6 +170,7 @@ register(
     LossSpec(
         card=Card(
             name="minimax-bce",
+            example=_example("minimax-bce"),
             family=FAMILY,
             formula=(
                 r"\begin{aligned}"
@@ -263,6 +279,7 @@ register(
     LossSpec(
         card=Card(
             name="nonsaturating-bce",
+            example=_example("nonsaturating-bce"),
             family=FAMILY,
             formula=(
                 r"\begin{aligned}"
@@ -396,6 +413,7 @@ register(
     LossSpec(
         card=Card(
             name="wgan-clip",
+            example=_example("wgan-clip"),
             family=FAMILY,
             formula=(
                 r"\begin{aligned}\mathcal{L}_f &= \mathbb{E}_{z\sim p_z}[f(G(z))]"
@@ -498,6 +516,7 @@ register(
     LossSpec(
         card=Card(
             name="wgan-gp",
+            example=_example("wgan-gp"),
             family=FAMILY,
             formula=(
                 r"\begin{aligned}\mathcal{L}_f &= \mathbb{E}_{\tilde x\sim p_g}[f(\tilde x)]"
@@ -632,6 +651,7 @@ register(
     LossSpec(
         card=Card(
             name="lsgan",
+            example=_example("lsgan"),
             family=FAMILY,
             formula=(
                 r"\begin{aligned}\mathcal{L}_D &= \tfrac12\mathbb{E}_{x\sim p_{\text{data}}}"
@@ -771,6 +791,7 @@ register(
     LossSpec(
         card=Card(
             name="hinge",
+            example=_example("hinge"),
             family=FAMILY,
             formula=(
                 r"\begin{aligned}\mathcal{L}_D &= \mathbb{E}_{x\sim p_{\text{data}}}"

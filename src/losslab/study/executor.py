@@ -11,13 +11,13 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from losslab.train.adversarial import AdversarialTask, MemberResult, train_adversarial
+from losslab.train import MemberResult, train
 
 
-def run_task(task: AdversarialTask, progress: Callable[[int], Any] | None = None) -> list[dict]:
+def run_task(task: Any, progress: Callable[[int], Any] | None = None) -> list[dict]:
     """Train one ensemble; a crash marks its members ``failed`` instead of ending the study."""
     try:
-        results = train_adversarial(task, progress)
+        results = train(task, progress)
     except Exception as exc:  # noqa: BLE001 - recorded per member, the study goes on
         reason = f"{type(exc).__name__}: {exc}"
         last = traceback.format_exc(limit=-1).strip().splitlines()[-1]
@@ -28,18 +28,14 @@ def run_task(task: AdversarialTask, progress: Callable[[int], Any] | None = None
     return [_row(task, m, r) for m, r in zip(task.members, results, strict=True)]
 
 
-def _row(task: AdversarialTask, member, result: MemberResult) -> dict[str, Any]:
+def _row(task: Any, member: Any, result: MemberResult) -> dict[str, Any]:
     return {
         "idx": member.index,
         "loss": member.label,
         "registry_name": member.loss,
         "dataset": task.dataset.name,
         "seed": member.seed,
-        "hparams": {
-            **member.hparams,
-            "n_critic": member.n_critic,
-            "optimizer": vars(member.optimizer),
-        },
+        "hparams": member.settings(),
         "status": result.status,
         "diverged_step": result.diverged_step,
         "reason": result.reason,
@@ -52,7 +48,7 @@ def _row(task: AdversarialTask, member, result: MemberResult) -> dict[str, Any]:
 
 
 def run_in_process(
-    tasks: list[AdversarialTask], progress: Callable[[int], Any] | None = None
+    tasks: list[Any], progress: Callable[[int], Any] | None = None
 ) -> Iterator[list[dict]]:
     """Yield each ensemble's rows as soon as it finishes."""
     for task in tasks:

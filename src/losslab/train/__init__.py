@@ -1,1 +1,25 @@
-"""Trainers, one per paradigm, sharing one loop, one recorder and one optimiser."""
+"""Trainers, one per paradigm, sharing one loop, one recorder and one optimiser.
+
+:func:`train` dispatches a planned task to its paradigm's trainer; every trainer
+returns one :class:`MemberResult` per member, in member order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from losslab.train.adversarial import AdversarialTask, train_adversarial
+from losslab.train.result import MemberResult
+
+TRAINERS: dict[type, Callable[..., list[MemberResult]]] = {
+    AdversarialTask: train_adversarial,
+}
+
+
+def train(task: Any, progress: Callable[[int], Any] | None = None) -> list[MemberResult]:
+    """Train one planned ensemble with the trainer of its paradigm."""
+    return TRAINERS[type(task)](task, progress)
+
+
+__all__ = ["MemberResult", "TRAINERS", "train"]

@@ -20,7 +20,7 @@ checkpoints on ``eval_samples`` samples for every member.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,7 @@ from losslab.nets import EnsembleMLP
 from losslab.rng import numpy_generator, torch_generator
 from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
 from losslab.train.recorder import Recorder
+from losslab.train.result import MemberResult
 
 SERIES = {
     "d_loss": "discriminator objective (with its penalty) at the member's last critic step",
@@ -67,6 +68,10 @@ class AdversarialMember:
     n_critic: int
     optimizer: OptimizerSettings
 
+    def settings(self) -> dict[str, Any]:
+        """Everything that configures this member's training, for the store."""
+        return {**self.hparams, "n_critic": self.n_critic, "optimizer": vars(self.optimizer)}
+
 
 @dataclass(frozen=True)
 class AdversarialTask:
@@ -84,21 +89,6 @@ class AdversarialTask:
     record_every: int
     members: tuple[AdversarialMember, ...]
     device: str = "cpu"
-
-
-@dataclass
-class MemberResult:
-    index: int
-    status: str  # "ok" | "diverged" | "failed"
-    diverged_step: int | None = None
-    reason: str = ""
-    series_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    series: dict[str, np.ndarray] = field(default_factory=dict)
-    checkpoint_steps: list[int] = field(default_factory=list)
-    checkpoints: dict[str, list[float]] = field(default_factory=dict)
-    metrics: dict[str, float] = field(default_factory=dict)
-    samples: np.ndarray | None = None
-    reference: np.ndarray | None = None
 
 
 @dataclass
