@@ -19,7 +19,18 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-STREAMS = ("init-generator", "init-discriminator", "data", "latent", "penalty", "eval")
+STREAMS = (
+    "init-generator",
+    "init-discriminator",
+    "data",
+    "latent",
+    "penalty",
+    "eval",
+    "init-network",
+    "split",
+    "batch",
+    "sampler",
+)
 
 
 def stream_seed(study_seed: int, member_seed: int, stream: str) -> int:
