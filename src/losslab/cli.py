@@ -18,10 +18,18 @@ losslab answers: which loss function fits my data, and why?
   losslab run CONFIG      run a study: every loss x seed trained on the same data,
                           same networks, same budget; writes summary.json, figures
                           and report.html, and keeps every number in a SQLite store
-  losslab list            the registered losses
+  losslab list            the registered losses: name, family, knobs, why
+  losslab explain NAME    one loss in full: formula, derivation, what it optimises,
+                          who uses it and why, pros, cons, knobs, references, example
+  losslab docs            the catalogue as static HTML pages (math renders offline)
+  losslab report RUN_DIR  regenerate report.html (or --format md), list a store's
+                          studies (--db), export to --tensorboard DIR / --mlflow URI
+  losslab compare A B     two studies' rankings side by side (--out x.md|x.html)
 
-Example:
+Examples:
   losslab run examples/seed-1d.toml --out runs/seed-1d
+  losslab explain wgan-gp
+  losslab docs --out docs/site
 """
 
 
@@ -67,10 +75,122 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    lst = sub.add_parser("list", help="list registered losses")
+    lst = sub.add_parser(
+        "list",
+        help="list registered losses",
+        description="The registered losses: name, family, knobs (defaults) and why to use it.",
+        epilog="Examples:\n  losslab list\n  losslab list --family adversarial\n"
+        "  losslab list --names          # one name a line, for scripts",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     lst.add_argument("--family", help="only this family (e.g. adversarial)")
     lst.add_argument("--names", action="store_true", help="names only, one a line")
+
+    explain = sub.add_parser(
+        "explain",
+        help="explain one loss in full",
+        description="One loss card: formula (LaTeX), what it optimises, the derivation step\n"
+        "by step, who uses it and why, pros, cons, hyper-parameters, references and a\n"
+        "runnable example.",
+        epilog="Examples:\n  losslab explain minimax-bce\n"
+        "  losslab explain wgan-gp --format md > wgan-gp.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    explain.add_argument("name", help="a registered loss (see `losslab list`)")
+    explain.add_argument(
+        "--format", choices=("text", "md"), default="text", help="text (default) or Markdown"
+    )
+
+    docs = sub.add_parser(
+        "docs",
+        help="build the catalogue as static HTML",
+        description="Write the catalogue as static HTML generated from the loss cards:\n"
+        "index.html, one page per family, and guide.html (data characteristics ->\n"
+        "candidate losses, with the example studies' results from runs/<study>/ when\n"
+        "they exist). Math is MathML: the pages open from disk, with no network.",
+        epilog="Example:\n  losslab docs --out docs/site   # then open docs/site/index.html",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    docs.add_argument("--out", default="docs/site", help="output folder (default: docs/site)")
+    _add_probe_and_reproduce(sub)
+    from losslab.report.commands import add_report_commands  # report, compare
+
+    add_report_commands(sub)
     return parser
+
+
+def _add_probe_and_reproduce(sub: argparse._SubParsersAction) -> None:
+    probe = sub.add_parser(
+        "probe",
+        help="diagnostic experiments on a study config (vanishing gradients)",
+        description="losslab probe vanishing CONFIG: the optimal-discriminator probe of\n"
+        "Arjovsky & Bottou (2017, Figs. 2-3). The generator after 0 and after N training\n"
+        "steps is frozen; a fresh discriminator trains against it; the generator's gradient\n"
+        "norm under the minimax cost log(1 - D(G(z))) and under -log D(G(z)) is logged\n"
+        "against discriminator iterations, for several seeds, on a log scale.",
+        epilog="Example:\n  losslab probe vanishing examples/seed-1d.toml --after 0,500 "
+        "--d-iters 2000 --out runs/probe",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    probe.add_argument("experiment", choices=["vanishing"], help="which probe")
+    probe.add_argument("config", help="study config (TOML); its data and networks are used")
+    probe.add_argument("--after", default="0,1000",
+                       help="generator ages in training steps, comma-separated (default 0,1000)")
+    probe.add_argument("--d-iters", type=_positive_int, default=4000,
+                       help="discriminator iterations against the frozen generator (default 4000)")
+    probe.add_argument("--loss", help="loss that trains the generator (default: the first)")
+    probe.add_argument("--seeds", type=_positive_int, help="override study.seeds")
+    probe.add_argument("--out", default="runs/probe-vanishing", help="output folder")
+    probe.add_argument("--quiet", action="store_true", help="no progress bar")
+    probe.set_defaults(func=_cmd_probe)
+
+    rep = sub.add_parser(
+        "reproduce",
+        help="rerun a published experiment and print ours beside the paper's",
+        description="Rerun a published experiment with its protocol and print our numbers\n"
+        "beside the published ones (mean +- standard error over seeds), with the training\n"
+        "budget used. Available: pacgan-ring, pacgan-grid (PacGAN, Lin et al. 2018,\n"
+        "plain GAN row).",
+        epilog="Example:\n  losslab reproduce pacgan-ring --steps 2000 --out runs/pacgan-ring",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rep.add_argument("name", help="pacgan-ring or pacgan-grid")
+    rep.add_argument("--steps", type=_positive_int, default=2000,
+                     help="generator steps (the paper: 400,000; default 2000, cut for time)")
+    rep.add_argument("--seeds", type=_positive_int, help="override the paper's 10 seeds")
+    rep.add_argument("--out", help="output folder (default: runs/<name>)")
+    rep.add_argument("--db", help="SQLite run store (default: <out>/../losslab.db)")
+    rep.add_argument("--quiet", action="store_true", help="no progress bar")
+    rep.set_defaults(func=_cmd_reproduce)
+
+
+def _cmd_probe(args: argparse.Namespace) -> int:
+    from losslab.study.probe import run_probe
+
+    try:
+        after = [int(a) for a in args.after.split(",")]
+    except ValueError:
+        raise BadInput(f"--after {args.after!r}: expected comma-separated step counts") from None
+    if any(a < 0 for a in after):
+        raise BadInput(f"--after {args.after!r}: step counts must be >= 0")
+    summary = run_probe(args.config, args.out, after, args.d_iters, args.loss, args.seeds,
+                        progress=not args.quiet)
+    for r in summary["results"]:
+        orders = [o for o in r["orders_fallen"] if o is not None]
+        print(f"generator after {r['generator_steps']:>6} steps, {r['cost']:18s}: norm fell "
+              f"{min(orders):.1f} to {max(orders):.1f} orders of magnitude from its peak over "
+              f"{summary['d_iters']} discriminator iterations")
+    print(f"figure: {args.out}/figures/probe_vanishing.png  numbers: {args.out}/summary.json")
+    return 0
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from losslab.study.reproduce import run_reproduction
+
+    out = args.out or f"runs/{args.name}"
+    print(run_reproduction(args.name, out, args.steps, args.seeds, args.db,
+                           progress=not args.quiet))
+    return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -102,20 +222,47 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    import shutil
+
+    from losslab.catalogue import list_table
     from losslab.losses import all_losses
 
     specs = all_losses(args.family)
     if args.family and not specs:
-        raise BadInput(f"no losses in family {args.family!r}")
-    for spec in specs:
-        print(spec.name if args.names else f"{spec.name:20s} {spec.family:14s} {spec.card.why}")
+        known = ", ".join(dict.fromkeys(s.family for s in all_losses()))
+        raise BadInput(f"no loss family {args.family!r} (known: {known})")
+    if args.names:
+        print("\n".join(spec.name for spec in specs))
+    else:
+        print(list_table(specs, width=shutil.get_terminal_size((110, 24)).columns), end="")
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from losslab.catalogue import render_markdown, render_text
+    from losslab.losses import get_loss
+
+    spec = get_loss(args.name)  # a misspelt name: BadInput with the closest matches
+    print(render_markdown(spec) if args.format == "md" else render_text(spec), end="")
+    return 0
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from losslab.catalogue import build_docs
+
+    pages = build_docs(Path(args.out))
+    print(pages[0])
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return {"run": _cmd_run, "list": _cmd_list}[args.command](args)
+        commands = {"run": _cmd_run, "list": _cmd_list, "explain": _cmd_explain, "docs": _cmd_docs}
+        func = getattr(args, "func", None) or commands[args.command]
+        return func(args)
     except BadInput as exc:
         print(f"losslab: error: {exc}", file=sys.stderr)
         return 2

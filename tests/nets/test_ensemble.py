@@ -125,3 +125,48 @@ def test_masked_steps_equal_fewer_steps():
     for k, p in enumerate(solo.parameters()):
         expected = p.detach().T if k % 2 == 0 else p.detach().unsqueeze(0)
         torch.testing.assert_close(ens.parameter_list()[k][2], expected, atol=1e-5, rtol=1e-5)
+
+
+def test_batch_norm_member_matches_torch_batchnorm1d():
+    from losslab.nets import EnsembleBatchNorm
+
+    bn = EnsembleBatchNorm(3, 5)
+    with torch.no_grad():
+        bn.weight.uniform_(0.5, 1.5)
+        bn.bias.uniform_(-1, 1)
+    x = torch.randn(3, 40, 5, generator=torch.Generator().manual_seed(0)) * 3 + 1
+    y = bn(x)
+    for s in range(3):
+        ref = nn.BatchNorm1d(5)
+        with torch.no_grad():
+            ref.weight.copy_(bn.weight[s, 0])
+            ref.bias.copy_(bn.bias[s, 0])
+        torch.testing.assert_close(y[s], ref(x[s]), atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(bn.running_mean[s, 0], ref.running_mean)
+        torch.testing.assert_close(bn.running_var[s, 0], ref.running_var)
+        bn.eval()
+        ref.eval()
+        torch.testing.assert_close(bn(x)[s], ref(x[s]), atol=1e-5, rtol=1e-5)
+        bn.train()
+
+
+def test_maxout_is_the_max_over_pieces_per_unit():
+    gens = [torch.Generator().manual_seed(s) for s in (1, 2)]
+    net = EnsembleMLP([3, 4, 1], "relu", gens, maxout=3)
+    x = torch.randn(2, 7, 3, generator=torch.Generator().manual_seed(9))
+    out = net(x)
+    first, last = net.layers
+    for s in range(2):
+        for b in range(7):
+            pre = x[s, b] @ first.weight[s] + first.bias[s, 0]  # [4 * 3]
+            hidden = torch.stack([max(pre[u * 3 : u * 3 + 3]) for u in range(4)])
+            expected = hidden @ last.weight[s] + last.bias[s, 0]
+            torch.testing.assert_close(out[s, b], expected, atol=1e-5, rtol=1e-5)
+
+
+def test_normal_init_has_the_requested_spread_and_zero_bias():
+    net = EnsembleMLP([200, 300, 1], "relu", [torch.Generator().manual_seed(0)],
+                      init="normal", init_std=0.02)
+    w = net.layers[0].weight[0]
+    assert abs(w.std().item() - 0.02) < 0.001 and abs(w.mean().item()) < 0.001
+    assert torch.count_nonzero(net.layers[0].bias) == 0

@@ -9,88 +9,17 @@ import pytest
 
 from losslab.report import build_report
 from losslab.report.figures import plot_histograms, slugify
-from losslab.study.store import RunStore
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-SERIES_NAMES = (
-    "d_loss",
-    "g_loss",
-    "d_real",
-    "d_fake",
-    "d_accuracy",
-    "d_penalty",
-    "d_grad_norm",
-    "g_grad_norm",
-    "g_grad_mean",
-    "g_layer_grad_norm/0",
-    "g_layer_grad_norm/1",
-)
 METRICS = ("w1", "ks", "energy", "mean_error", "std_error")
-STEPS = np.arange(5, 101, 5)
-CHECKPOINTS = [0, 50, 100]
-DIVERGED_STEP = 40
+DIVERGED_STEP = 40  # as in conftest.make_row
 EVIL = "<script>alert(1)</script>"
 
 
-def _row(idx, loss, seed, status="ok", registry="nonsaturating-bce"):
-    rng = np.random.default_rng(idx)
-    reference = rng.normal(0.0, 1.0, size=(200, 1))
-    row = {
-        "idx": idx,
-        "loss": loss,
-        "registry_name": registry,
-        "dataset": "gaussian",
-        "seed": seed,
-        "hparams": {"lr": 1e-3, "n_critic": 1},
-        "status": status,
-        "diverged_step": None,
-        "reason": "",
-        "series_steps": [],
-        "series": {},
-        "checkpoint_steps": [],
-        "checkpoints": {},
-        "samples": {"generated": None, "reference": reference},
-    }
-    if status == "failed":
-        row["reason"] = "RuntimeError: boom <b>bold</b>"
-        row["samples"] = {"generated": None, "reference": None}
-        return row
-    decay = np.exp(-STEPS / 50.0)
-    series = {name: 0.5 + decay + 0.05 * rng.normal(size=STEPS.size) for name in SERIES_NAMES}
-    series["g_grad_mean"] = 0.1 * decay * rng.normal(size=STEPS.size)
-    series["d_accuracy"] = np.clip(0.5 + 0.3 * decay, 0, 1)
-    metrics = {m: [1.0, 0.4 + 0.1 * rng.random(), 0.1 + 0.1 * rng.random()] for m in METRICS}
-    if status == "diverged":
-        row["diverged_step"], row["reason"] = DIVERGED_STEP, "loss became NaN"
-        for v in series.values():
-            v[STEPS > DIVERGED_STEP] = np.nan
-        metrics = {m: [1.0, np.nan, np.nan] for m in METRICS}
-    else:
-        row["samples"]["generated"] = rng.normal(0.1, 1.1, size=(200, 1))
-    row.update(series_steps=STEPS, series=series, checkpoint_steps=CHECKPOINTS, checkpoints=metrics)
-    return row
-
-
-def _make_store(tmp_path, name="tiny study", labels=("bce", "wgan-gp")):
-    store = RunStore(tmp_path / "losslab.db")
-    config = {"study": {"name": name, "seed": 0}, "losses": [{"name": n} for n in labels]}
-    sid = store.open_study(name, str(tmp_path / "out"), config, resume=False)
-    rows = [
-        _row(0, labels[0], 0),
-        _row(1, labels[0], 1),
-        _row(2, labels[0], 2, status="diverged"),
-        _row(3, labels[1], 0, registry="wgan-gp"),
-        _row(4, labels[1], 1, registry="wgan-gp"),
-        _row(5, labels[1], 2, status="failed", registry="wgan-gp"),
-    ]
-    store.write_members(sid, rows)
-    return store, sid
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, make_study_store):
     tmp_path = tmp_path_factory.mktemp("report")
-    store, sid = _make_store(tmp_path)
+    store, sid = make_study_store(tmp_path)
     out = tmp_path / "out"
     summary = build_report(store, sid, out)
     store.close()
@@ -192,8 +121,8 @@ def test_report_html_lists_diverged_and_failed_members(built):
     assert "tiny study" in html
 
 
-def test_user_strings_are_escaped(tmp_path):
-    store, sid = _make_store(tmp_path, name=f"study {EVIL}", labels=(EVIL, "plain"))
+def test_user_strings_are_escaped(tmp_path, make_study_store):
+    store, sid = make_study_store(tmp_path, name=f"study {EVIL}", labels=(EVIL, "plain"))
     out = tmp_path / "out"
     summary = build_report(store, sid, out)
     store.close()

@@ -1,4 +1,4 @@
-"""Datasets: validated, seeded generators of samples (see ``registry`` and ``oned``).
+"""Datasets: validated, seeded generators of samples (see ``registry``, ``oned``, ``twod``).
 
 ``make_dataset({"name": "gaussian", "std": 2})`` builds one from a config table;
 ``DatasetConfig`` is the pydantic type for a config field holding one.
@@ -6,7 +6,7 @@
 
 from typing import Any
 
-from losslab.data import oned  # noqa: F401  (registers the built-in datasets)
+from losslab.data import oned, twod  # noqa: F401  (registers the built-in datasets)
 from losslab.data.oned import Gaussian, LogNormal, Mixture, StudentT, Uniform
 from losslab.data.registry import (
     DATASETS,
@@ -16,15 +16,31 @@ from losslab.data.registry import (
     make_dataset,
     register_dataset,
 )
+from losslab.data.supervised import (
+    CLASSIFICATION_DATASETS,
+    REGRESSION_DATASETS,
+    Splits,
+    SupervisedDataset,
+)
+from losslab.data.twod import Grid25, MixtureND, Ring8, SwissRoll, TwoMoons
 
 __all__ = [
+    "CLASSIFICATION_DATASETS",
     "DATASETS",
     "Dataset",
     "DatasetConfig",
     "Gaussian",
+    "Grid25",
     "LogNormal",
     "Mixture",
+    "MixtureND",
+    "REGRESSION_DATASETS",
+    "Ring8",
+    "Splits",
     "StudentT",
+    "SupervisedDataset",
+    "SwissRoll",
+    "TwoMoons",
     "Uniform",
     "dataset_config_type",
     "describe_validation_error",

@@ -156,4 +156,8 @@ def all_losses(family: str | None = None) -> list[LossSpec]:
 
 def _load_families() -> None:
     # Importing a family module registers its losses.
-    from losslab.losses import adversarial  # noqa: F401
+    from losslab.losses import (  # noqa: F401
+        adversarial,
+        classification,
+        regression,
+    )

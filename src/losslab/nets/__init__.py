@@ -1,5 +1,5 @@
 """Batched (ensemble) layers and the networks built on them."""
 
-from losslab.nets.ensemble import ACTIVATIONS, EnsembleLinear, EnsembleMLP
+from losslab.nets.ensemble import ACTIVATIONS, EnsembleBatchNorm, EnsembleLinear, EnsembleMLP
 
-__all__ = ["ACTIVATIONS", "EnsembleLinear", "EnsembleMLP"]
+__all__ = ["ACTIVATIONS", "EnsembleBatchNorm", "EnsembleLinear", "EnsembleMLP"]

@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from losslab.errors import BadInput
 from losslab.report.stats import direction, verdicts
 
 METRIC_EXPLANATIONS = {
@@ -27,11 +28,16 @@ METRIC_EXPLANATIONS = {
     "reverse_kl": "KL(generated mode histogram || uniform over modes).",
 }
 
-RULE = (
-    "Rule: a loss is called best on a metric only if its 95% confidence interval "
-    "(Student t over seeds) does not overlap the runner-up's; otherwise no "
-    "significant difference is claimed."
+METHOD = (
+    "Each loss's mean is over its ok seeds, with a 95% Student-t confidence interval. "
+    "Members of different losses with the same seed share data, initial weights and "
+    "noise (common random numbers), so each loss is compared with the best one by a "
+    "paired t-test on the per-seed final values (scipy.stats.ttest_rel, two-sided, "
+    "seeds where both have a value); p-values are Holm-corrected across the comparisons "
+    "within a metric. A loss is called best only if every other loss differs from it at "
+    "Holm-adjusted p < 0.05."
 )
+CATALOGUE = "docs/site"  # where `losslab docs` writes the catalogue, one page per family
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
@@ -42,7 +48,10 @@ table { border-collapse: collapse; margin: .5em 0 1em; }
 th, td { border: 1px solid #ccc; padding: .25em .7em; text-align: left; }
 th { background: #f0f0f0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 90%; }
+pre { background: #f6f6f6; padding: 1em; overflow: auto; font-size: 90%; max-height: 28em; }
+table.ranking { min-width: 70%; } table.ranking td:nth-child(2) { font-weight: 600; }
+table.diagnoses td:nth-child(-n+4) { white-space: nowrap; } td.flagged { color: #b35900; }
+p.verdict { background: #f3f6fc; border-left: 4px solid #3b6fd8; padding: .4em .8em; }
 .ok { color: #1a7f37; } .diverged { color: #b35900; } .failed { color: #c62828; }
 .verdict { font-weight: 600; } .note { color: #555; font-size: 90%; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
@@ -54,14 +63,15 @@ def _fmt(x: Any) -> str:
     return "—" if x is None else f"{float(x):.4g}"
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "") -> str:
     """Cells are already-escaped HTML; a cell starting with ``<td`` is used as is."""
     th = "".join(f"<th>{escape(h)}</th>" for h in head)
     body = "".join(
         "<tr>" + "".join(c if c.startswith("<td") else f"<td>{c}</td>" for c in row) + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    attr = f' class="{escape(cls)}"' if cls else ""
+    return f"<table{attr}><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _num(x: Any) -> str:
@@ -72,15 +82,88 @@ def _int(x: Any) -> str:
     return '<td class="num">' + ("—" if x is None else escape(str(x))) + "</td>"
 
 
-def _verdict_line(v: Mapping[str, Any]) -> str:
-    best, second = v["best"], v["runner_up"]
+def fmt_p(p: Any) -> str:
+    """A p-value for people: 3 decimals, or scientific notation below 0.001."""
+    if p is None:
+        return "—"
+    return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
+
+
+def verdict_text(v: Mapping[str, Any]) -> str:
+    """One metric's conclusion as plain text (escape it for the output format)."""
+    best, metric = v["best"], v["metric"]
     if best is None:
-        return "No loss has a result on this metric."
-    if second is None:
-        return f"Only {escape(best)} has a result on this metric."
+        return f"No loss has a result on {metric}."
+    if v["runner_up"] is None:
+        return f"Only {best} has a result on {metric}; there is nothing to compare."
     if v["significant"]:
-        return f"Best: {escape(best)} (its 95% CI does not overlap {escape(second)}'s)."
-    return f"No significant difference between {escape(best)} and {escape(second)}."
+        return (
+            f"{best} is best on {metric} "
+            "(paired t-test vs each other loss, Holm-adjusted p < 0.05)."
+        )
+    parts = [
+        f"no significant difference between {best} and {x['loss']} ("
+        + (
+            "no test: fewer than 2 seeds with values for both"
+            if x["p_holm"] is None
+            else f"Holm-adjusted p = {fmt_p(x['p_holm'])}"
+        )
+        + ")"
+        for x in v["not_separated"]
+    ]
+    return f"{best} has the best mean on {metric}, but " + "; ".join(parts) + "."
+
+
+def loss_family(registry_name: str) -> str | None:
+    """The family of a registered loss, ``None`` if the name is not registered."""
+    from losslab.losses import get_loss
+
+    try:
+        return get_loss(registry_name).family
+    except BadInput:
+        return None
+
+
+def catalogue_href(registry_name: str) -> str | None:
+    """Relative link to the loss's catalogue card: ``docs/site/<family>.html#<name>``."""
+    family = loss_family(registry_name)
+    if family is None:
+        return None
+    page = "".join(c if c.isalnum() or c == "-" else "-" for c in family.lower())
+    return f"{CATALOGUE}/{page}.html#{registry_name}"
+
+
+def registry_names(members: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Loss label -> registry name, from the summary's members."""
+    return {m["loss"]: m.get("registry_name") or m["loss"] for m in members}
+
+
+def _loss_link(label: str, registry: str) -> str:
+    href = catalogue_href(registry)
+    name = f"<code>{escape(registry)}</code>"
+    if href is None:
+        return f"{escape(label)} ({name})"
+    return f'<a href="{escape(href)}">{escape(label)}</a> ({name})'
+
+
+def _glance_section(members: Sequence[Mapping[str, Any]]) -> str:
+    statuses = [m["status"] for m in members]
+    datasets = ", ".join(escape(str(d)) for d in dict.fromkeys(m["dataset"] for m in members))
+    losses = ", ".join(_loss_link(lbl, reg) for lbl, reg in registry_names(members).items())
+    seeds = len({m["seed"] for m in members})
+    return (
+        "<h2>At a glance</h2>\n<ul>"
+        f"<li>data: {datasets or 'none'}</li>"
+        f"<li>losses (label and registry name, linked to the catalogue): {losses or 'none'}</li>"
+        f"<li>{len(members)} members over {seeds} seeds: {statuses.count('ok')} ok, "
+        f"{statuses.count('diverged')} diverged, {statuses.count('failed')} failed</li></ul>"
+    )
+
+
+def _p_cell(e: Mapping[str, Any], key: str) -> str:
+    if e["rank"] == 1:
+        return '<td class="num note">best</td>'
+    return f'<td class="num">{fmt_p(e.get(key))}</td>'
 
 
 def _ranking_section(ranking: Sequence[Mapping[str, Any]]) -> str:
@@ -88,7 +171,7 @@ def _ranking_section(ranking: Sequence[Mapping[str, Any]]) -> str:
     for e in ranking:
         by_metric.setdefault(e["metric"], []).append(e)
     decided = verdicts(ranking)
-    parts = ["<h2>Rankings</h2>", f'<p class="note">{escape(RULE)}</p>']
+    parts = ["<h2>Rankings</h2>", f'<p class="note">{escape(METHOD)}</p>']
     if not by_metric:
         parts.append("<p>No ok member has final metrics.</p>")
     for metric, entries in by_metric.items():
@@ -101,14 +184,17 @@ def _ranking_section(ranking: Sequence[Mapping[str, Any]]) -> str:
                 _num(e["mean"]),
                 f'<td class="num">[{_fmt(e["ci95"][0])}, {_fmt(e["ci95"][1])}]</td>',
                 _int(e["n"]),
+                _p_cell(e, "p_vs_best"),
+                _p_cell(e, "p_vs_best_holm"),
             ]
             for e in entries
         ]
+        head = ["rank", "loss", "mean", "95% CI", "n", "p vs best (paired t)", "Holm-adjusted p"]
         parts += [
             f"<h3>{escape(metric)}</h3>",
             f"<p>{escape(what)} <strong>{better.capitalize()} is better.</strong></p>",
-            _table(["rank", "loss", "mean", "95% CI", "n"], rows),
-            f'<p class="verdict">{_verdict_line(decided[metric])}</p>',
+            _table(head, rows, cls="ranking"),
+            f'<p class="verdict">{escape(verdict_text(decided[metric]))}</p>',
         ]
     return "\n".join(parts)
 
@@ -145,6 +231,45 @@ def _problems_section(members: Sequence[Mapping[str, Any]]) -> str:
     return head + _table(["loss", "seed", "status", "step", "reason"], rows)
 
 
+def verdict_word(verdict: Any) -> str:
+    """A diagnosis verdict for people: a bool reads as "detected" / "not detected"."""
+    if isinstance(verdict, bool):
+        return "detected" if verdict else "not detected"
+    return "" if verdict is None else str(verdict)
+
+
+def _diagnoses_section(summary: Mapping[str, Any]) -> str:
+    """``summary["diagnoses"]``: ``[{loss, seed?, kind, verdict, explanation}]``, if present."""
+    if "diagnoses" not in summary:
+        return ""
+    head = (
+        '<h2>Diagnoses</h2>\n<p class="note">What the training signals say, in plain words; '
+        "each loss links to its catalogue card (definition, derivation, known failure modes)."
+        "</p>\n"
+    )
+    found = summary["diagnoses"] or []
+    if not found:
+        return head + "<p>No diagnosis was raised.</p>"
+    names = registry_names(summary.get("members", []))
+    rows = [
+        [
+            _loss_link(str(d.get("loss", "")), names.get(d.get("loss"), str(d.get("loss", "")))),
+            _int(d.get("seed")),
+            escape(str(d.get("kind", ""))),
+            f'<td class="verdict{" flagged" if d.get("verdict") is True else ""}">'
+            f"{escape(verdict_word(d.get('verdict')))}</td>",
+            escape(str(d.get("explanation", "")))
+            + (
+                f'<br><span class="note">{escape(str(d["summary"]))}</span>'
+                if d.get("summary")
+                else ""
+            ),
+        ]
+        for d in found
+    ]
+    return head + _table(["loss", "seed", "kind", "verdict", "explanation"], rows, "diagnoses")
+
+
 def _figure(path: Path, caption: str) -> str:
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
     return (
@@ -177,9 +302,11 @@ def render_html(
     body = [
         f"<h1>losslab report: {name}</h1>",
         _store_line(store_info),
+        _glance_section(summary.get("members", [])),
         "<h2>Study configuration</h2>",
         f"<pre>{escape(config)}</pre>",
         _ranking_section(summary.get("ranking", [])),
+        _diagnoses_section(summary),
         _members_section(summary.get("members", [])),
         _problems_section(summary.get("members", [])),
         _figures_section(summary, figures),

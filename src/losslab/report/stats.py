@@ -1,4 +1,10 @@
-r"""Summary statistics over seeds: means, 95% confidence intervals, rankings.
+r"""Summary statistics over seeds: means, 95% confidence intervals, paired tests, rankings.
+
+Members of different losses with the same seed share data, initial weights and
+noise (common random numbers), so losses are compared **paired by seed**: a
+paired t-test (:func:`scipy.stats.ttest_rel`) of each loss against the best one
+on the per-seed final values, with Holm's step-down correction across the
+comparisons within one metric.
 
 Every number here is meant for ``summary.json``, which must be strict JSON, so
 non-finite results leave this module as ``None``.
@@ -7,7 +13,8 @@ non-finite results leave this module as ``None``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,6 +22,10 @@ from scipy import stats
 
 METRIC_DIRECTION: dict[str, str] = {"modes": "max", "high_quality": "max"}
 """Metrics where higher is better; every metric not listed is lower-is-better."""
+
+ALPHA = 0.05
+"""Significance level of the Holm-adjusted paired tests."""
+TEST_NAME = "paired t-test (scipy.stats.ttest_rel, two-sided, paired by seed), Holm-adjusted"
 
 
 def direction(metric: str) -> str:
@@ -81,6 +92,9 @@ def _entry(loss: str, metric: str, values: list[float]) -> dict[str, Any]:
         "ci95": [finite_or_none(lo), finite_or_none(hi)],
         "n": n,
         "rank": None,
+        "p_vs_best": None,
+        "p_vs_best_holm": None,
+        "n_pairs": None,
     }
 
 
@@ -93,26 +107,90 @@ def ranking(
     ``status``, ``metrics``). For each metric (``metrics`` if given, else every
     metric found in the ok members' final metrics, in first-seen order) there is
     one entry per loss label: ``{"loss", "metric", "mean", "ci95": [lo, hi],
-    "n", "rank"}`` with the mean and CI from :func:`mean_ci95` over the loss's
-    ok members (``n`` = how many gave a number). Within a metric entries are
-    sorted best-first (see :data:`METRIC_DIRECTION`) and ranked 1, 2, ...;
-    losses with no value (mean ``None``) come last with rank ``None``.
-    Non-finite numbers are ``None``.
+    "n", "rank", "p_vs_best", "p_vs_best_holm", "n_pairs"}`` with the mean and CI
+    from :func:`mean_ci95` over the loss's ok members (``n`` = how many gave a
+    number). Within a metric entries are sorted best-first (see
+    :data:`METRIC_DIRECTION`) and ranked 1, 2, ...; losses with no value (mean
+    ``None``) come last with rank ``None``. Every ranked loss but the best gets
+    :func:`paired_p` against the best (``p_vs_best``, over ``n_pairs`` shared
+    seeds) and its :func:`holm` adjustment across the metric's comparisons
+    (``p_vs_best_holm``); the best's are ``None``. Non-finite numbers are ``None``.
     """
     labels = _labels_in_order(members)
     names = list(metrics) if metrics is not None else _metrics_in_order(members)
     out: list[dict[str, Any]] = []
     for metric in names:
-        entries = []
+        entries, by_seed = [], {}
         for label in labels:
-            values = [
-                float(v) if (v := m["metrics"].get(metric)) is not None else math.nan
+            mine = [
+                m
                 for m in members
                 if m["loss"] == label and m.get("status") == "ok" and metric in m["metrics"]
             ]
+            values = [_float(m["metrics"][metric]) for m in mine]
+            by_seed[label] = {
+                m["seed"]: v
+                for m, v in zip(mine, values, strict=True)
+                if m.get("seed") is not None and math.isfinite(v)
+            }
             entries.append(_entry(label, metric, values))
-        out.extend(_sort_and_rank(entries, direction(metric)))
+        ranked = _sort_and_rank(entries, direction(metric))
+        _paired_against_best(ranked, by_seed)
+        out.extend(ranked)
     return out
+
+
+def _float(v: Any) -> float:
+    return math.nan if v is None else float(v)
+
+
+def paired_p(a: Mapping[Any, float], b: Mapping[Any, float]) -> tuple[float | None, int]:
+    """Two-sided paired t-test p-value of ``a`` vs ``b``, paired on their shared keys (seeds).
+
+    ``a`` and ``b`` map seed -> final value. Returns ``(p, n_pairs)``; ``p`` is
+    ``None`` with fewer than 2 pairs or when the t statistic is undefined (all
+    differences zero).
+    """
+    seeds = sorted(set(a) & set(b))
+    if len(seeds) < 2:
+        return None, len(seeds)
+    x = np.array([a[s] for s in seeds], dtype=np.float64)
+    y = np.array([b[s] for s in seeds], dtype=np.float64)
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # zero-variance differences
+        p = stats.ttest_rel(x, y).pvalue
+    return finite_or_none(p), len(seeds)
+
+
+def holm(p_values: Sequence[float | None]) -> list[float | None]:
+    r"""Holm's step-down adjustment of a family of p-values (``None`` entries are skipped).
+
+    With the :math:`m` known p-values sorted ascending, :math:`p_{(1)} \le \dots
+    \le p_{(m)}`, the adjusted values are
+    :math:`\tilde p_{(k)} = \max_{j \le k} \min(1, (m - j + 1)\, p_{(j)})`,
+    returned in the input order. Rejecting where :math:`\tilde p < \alpha`
+    controls the family-wise error rate at :math:`\alpha`.
+    """
+    known = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    m = len(known)
+    out: list[float | None] = [None] * len(p_values)
+    running = 0.0
+    for j, (p, i) in enumerate(known):
+        running = max(running, min(1.0, (m - j) * p))
+        out[i] = running
+    return out
+
+
+def _paired_against_best(ranked: list[dict[str, Any]], by_seed: dict[str, dict]) -> None:
+    known = [e for e in ranked if e["rank"] is not None]
+    if len(known) < 2:
+        return
+    best = by_seed[known[0]["loss"]]
+    others = known[1:]
+    for e in others:
+        e["p_vs_best"], e["n_pairs"] = paired_p(best, by_seed[e["loss"]])
+    for e, adjusted in zip(others, holm([e["p_vs_best"] for e in others]), strict=True):
+        e["p_vs_best_holm"] = adjusted
 
 
 def _sort_and_rank(entries: list[dict[str, Any]], how: str) -> list[dict[str, Any]]:
@@ -126,35 +204,35 @@ def _sort_and_rank(entries: list[dict[str, Any]], how: str) -> list[dict[str, An
 
 
 def verdict(entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Is the best loss on one metric better than the runner-up? A simple, stated rule.
+    """Is the best loss on one metric better than every other? The stated rule.
 
-    ``entries`` are one metric's ranking entries, best first. The best loss is
-    called significantly better only if both 95% CIs exist and do not overlap
-    (best's interval lies entirely on the better side of the runner-up's).
-    Returns ``{"metric", "best", "runner_up", "significant"}`` where ``best`` /
-    ``runner_up`` are labels or ``None`` and ``significant`` is a bool; with a
-    single ranked loss ``runner_up`` is ``None`` and ``significant`` False.
+    ``entries`` are one metric's :func:`ranking` entries, best first. The best
+    loss is called significantly better only if every other ranked loss has a
+    Holm-adjusted paired p-value (``p_vs_best_holm``) below :data:`ALPHA`.
+    Returns ``{"metric", "best", "runner_up", "significant", "test", "alpha",
+    "not_separated": [{"loss", "p_holm"}]}``: ``best`` / ``runner_up`` are labels
+    or ``None``; ``not_separated`` lists the losses the test could not tell apart
+    from the best (``p_holm`` ``None`` where no test was possible). With a single
+    ranked loss ``runner_up`` is ``None`` and ``significant`` False.
     """
     ranked = [e for e in entries if e["mean"] is not None]
-    metric = entries[0]["metric"] if entries else None
-    if not ranked:
-        return {"metric": metric, "best": None, "runner_up": None, "significant": False}
-    best = ranked[0]
-    if len(ranked) == 1:
-        return {"metric": metric, "best": best["loss"], "runner_up": None, "significant": False}
-    second = ranked[1]
-    return {
-        "metric": metric,
-        "best": best["loss"],
-        "runner_up": second["loss"],
-        "significant": _disjoint(best["ci95"], second["ci95"]),
+    out: dict[str, Any] = {
+        "metric": entries[0]["metric"] if entries else None,
+        "best": ranked[0]["loss"] if ranked else None,
+        "runner_up": ranked[1]["loss"] if len(ranked) > 1 else None,
+        "significant": False,
+        "test": TEST_NAME,
+        "alpha": ALPHA,
+        "not_separated": [],
     }
-
-
-def _disjoint(a: Sequence[float | None], b: Sequence[float | None]) -> bool:
-    if None in a or None in b:
-        return False
-    return bool(a[1] < b[0] or b[1] < a[0])
+    others = ranked[1:]
+    out["not_separated"] = [
+        {"loss": e["loss"], "p_holm": e.get("p_vs_best_holm")}
+        for e in others
+        if e.get("p_vs_best_holm") is None or e["p_vs_best_holm"] >= ALPHA
+    ]
+    out["significant"] = bool(others) and not out["not_separated"]
+    return out
 
 
 def verdicts(ranked: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:

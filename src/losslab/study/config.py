@@ -50,6 +50,10 @@ class StudyMeta(_Strict):
 class NetConfig(_Strict):
     hidden: Annotated[list[PositiveInt], Field(min_length=1)] = [32, 32]
     activation: Literal[tuple(ACTIVATIONS)] = "leaky_relu"  # type: ignore[valid-type]
+    batch_norm: bool = False  # batch normalisation before each hidden activation
+    maxout: Annotated[int, Field(ge=1)] = 1  # k > 1: maxout units with k pieces
+    init: Literal["pytorch", "normal"] = "pytorch"  # normal: N(0, init_std^2), zero bias
+    init_std: PositiveFloat = 0.02
 
 
 class ModelConfig(_Strict):
@@ -65,6 +69,8 @@ class TrainConfig(_Strict):
     eval_samples: Annotated[int, Field(ge=100)] = 5000
     record_every: PositiveInt | None = None  # default: about 500 points per series
     max_ensemble: PositiveInt = 64
+    # None: fresh samples every step; N: a fixed training set of N points per member
+    data_points: PositiveInt | None = None
     device: Literal["cpu", "cuda"] = "cpu"
 
     @property
@@ -100,11 +106,16 @@ class LossEntry(BaseModel):
 
 class StudyConfig(_Strict):
     study: StudyMeta
-    data: DatasetConfig
+    data: DatasetConfig | Annotated[list[DatasetConfig], Field(min_length=1)]
     model: ModelConfig = ModelConfig()
     train: TrainConfig = TrainConfig()
     optimizer: OptimizerConfig | None = None  # overrides every loss's paper default
     losses: Annotated[list[LossEntry], Field(min_length=1)]
+
+    @property
+    def datasets(self) -> list[Any]:
+        """The study's datasets (``[data]`` or ``[[data]]``), in config order."""
+        return list(self.data) if isinstance(self.data, list) else [self.data]
 
     @model_validator(mode="after")
     def _labels_unique(self) -> StudyConfig:

@@ -43,7 +43,7 @@ def _row(task: Any, member: Any, result: MemberResult) -> dict[str, Any]:
         "series": result.series,
         "checkpoint_steps": result.checkpoint_steps,
         "checkpoints": result.checkpoints,
-        "samples": {"generated": result.samples, "reference": result.reference},
+        "samples": {"generated": result.samples, "reference": result.reference, **result.arrays},
     }
 
 

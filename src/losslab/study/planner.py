@@ -10,14 +10,15 @@ members are contiguous (the trainer relies on that to slice them).
 from __future__ import annotations
 
 from losslab.losses import get_loss
-from losslab.study.config import LossEntry, OptimizerConfig, StudyConfig
+from losslab.study.config import LossEntry, NetConfig, OptimizerConfig, StudyConfig
 from losslab.train.adversarial import AdversarialMember, AdversarialTask, NetShape
 from losslab.train.optim import OptimizerSettings
 
 
 def plan_members(config: StudyConfig) -> list[AdversarialMember]:
+    """Every (dataset, loss, seed), dataset-major then loss then seed."""
     members = []
-    for entry in config.losses:
+    for _dataset, entry in ((d, e) for d in config.datasets for e in config.losses):
         spec = get_loss(entry.name)
         hparams = spec.hyperparameters(entry.hparam_overrides)
         optimizer = _optimizer(entry, config.optimizer, spec.optimizer)
@@ -38,26 +39,40 @@ def plan_members(config: StudyConfig) -> list[AdversarialMember]:
 
 
 def plan(config: StudyConfig) -> list[AdversarialTask]:
-    members = plan_members(config)
+    """Ensembles: per dataset, the members cut into groups of at most ``max_ensemble``."""
+    per_dataset = plan_members(config)
     size = config.train.max_ensemble
     t, m = config.train, config.model
-    return [
-        AdversarialTask(
-            study_seed=config.study.seed,
-            dataset=config.data,
-            latent_dim=m.latent_dim,
-            generator=NetShape(tuple(m.generator.hidden), m.generator.activation),
-            discriminator=NetShape(tuple(m.discriminator.hidden), m.discriminator.activation),
-            batch_size=t.batch_size,
-            steps=t.steps,
-            eval_every=t.eval_every,
-            eval_samples=t.eval_samples,
-            record_every=t.record_interval,
-            members=tuple(members[i : i + size]),
-            device=t.device,
-        )
-        for i in range(0, len(members), size)
-    ]
+    tasks = []
+    start = 0
+    for dataset in config.datasets:
+        members = per_dataset[start : start + len(per_dataset) // len(config.datasets)]
+        start += len(members)
+        tasks += [
+            AdversarialTask(
+                study_seed=config.study.seed,
+                dataset=dataset,
+                latent_dim=m.latent_dim,
+                generator=_shape(m.generator),
+                discriminator=_shape(m.discriminator),
+                batch_size=t.batch_size,
+                steps=t.steps,
+                eval_every=t.eval_every,
+                eval_samples=t.eval_samples,
+                record_every=t.record_interval,
+                members=tuple(members[i : i + size]),
+                device=t.device,
+                data_points=t.data_points,
+            )
+            for i in range(0, len(members), size)
+        ]
+    return tasks
+
+
+def _shape(net: NetConfig) -> NetShape:
+    return NetShape(
+        tuple(net.hidden), net.activation, net.batch_norm, net.maxout, net.init, net.init_std
+    )
 
 
 def _optimizer(entry: LossEntry, study_wide: OptimizerConfig | None, paper) -> OptimizerSettings:

@@ -180,6 +180,31 @@ class RunStore:
             raise KeyError(study_id)
         return {"id": study_id, "name": row[0], "out_dir": row[1], "config": json.loads(row[2])}
 
+    def find_study(self, ref: str | Path) -> int | None:
+        """The study a user means by ``ref``: its id, its output folder, or its name.
+
+        An integer string is tried as an id first; then the folder (resolved, as
+        the runner stores it); then the name (the latest study of that name).
+        ``None`` if nothing matches.
+        """
+        text = str(ref)
+        if text.isdigit():
+            row = self.db.execute("SELECT id FROM studies WHERE id = ?", (int(text),)).fetchone()
+            if row is not None:
+                return int(row[0])
+        for sql, value in (
+            ("SELECT id FROM studies WHERE out_dir = ?", str(Path(text).resolve())),
+            ("SELECT id FROM studies WHERE name = ?", text),
+        ):
+            row = self.db.execute(sql + " ORDER BY id DESC LIMIT 1", (value,)).fetchone()
+            if row is not None:
+                return int(row[0])
+        return None
+
+    def is_finished(self, study_id: int) -> bool:
+        row = self.db.execute("SELECT finished FROM studies WHERE id = ?", (study_id,)).fetchone()
+        return row is not None and row[0] is not None
+
     def members(self, study_id: int) -> list[dict[str, Any]]:
         """Members in study order, each with its final metrics (last checkpoint)."""
         rows = self.db.execute(

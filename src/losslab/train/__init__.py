@@ -11,9 +11,11 @@ from typing import Any
 
 from losslab.train.adversarial import AdversarialTask, train_adversarial
 from losslab.train.result import MemberResult
+from losslab.train.supervised import SupervisedTask, train_supervised
 
 TRAINERS: dict[type, Callable[..., list[MemberResult]]] = {
     AdversarialTask: train_adversarial,
+    SupervisedTask: train_supervised,
 }
 
 

@@ -29,7 +29,7 @@ import torch
 from losslab.data import Dataset
 from losslab.losses import get_loss
 from losslab.losses.penalties import gradient_penalty
-from losslab.metrics import sample_metrics_1d
+from losslab.metrics import sample_metrics
 from losslab.nets import EnsembleMLP
 from losslab.rng import numpy_generator, torch_generator
 from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
@@ -56,6 +56,16 @@ CHUNK = 64  # generator steps of random draws made at once per member (part of t
 class NetShape:
     hidden: tuple[int, ...]
     activation: str
+    batch_norm: bool = False
+    maxout: int = 1
+    init: str = "pytorch"
+    init_std: float = 0.02
+
+    def build(self, sizes: list[int], generators: list[torch.Generator]) -> EnsembleMLP:
+        return EnsembleMLP(
+            sizes, self.activation, generators, self.batch_norm, self.maxout, self.init,
+            self.init_std,
+        )
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,10 @@ class AdversarialTask:
     record_every: int
     members: tuple[AdversarialMember, ...]
     device: str = "cpu"
+    # None: a fresh sample every step (an infinite data set); N: each member draws a
+    # training set of N points once and trains on minibatches drawn from it uniformly
+    # with replacement.
+    data_points: int | None = None
 
 
 @dataclass
@@ -143,6 +157,11 @@ class _Draws:
         self.uses_gp = uses_gp
         seeds = [(task.study_seed, m.seed) for m in task.members]
         self.data_rng = [numpy_generator(a, b, "data") for a, b in seeds]
+        self.train_sets = (
+            [task.dataset.sample(task.data_points, rng) for rng in self.data_rng]
+            if task.data_points
+            else None
+        )
         self.latent_rng = [torch_generator(a, b, "latent") for a, b in seeds]
         self.penalty_rng = [torch_generator(a, b, "penalty") for a, b in seeds]
 
@@ -153,7 +172,7 @@ class _Draws:
         real, z_d, z_g, eps = [], [], [], []
         for s, m in enumerate(t.members):
             c = m.n_critic
-            x = torch.from_numpy(t.dataset.sample(k * c * B, self.data_rng[s])).view(k, c, B, d)
+            x = torch.from_numpy(self._real(s, k * c * B)).view(k, c, B, d)
             real.append(_pad(x, nc))
             z_d.append(_pad(torch.randn(k, c, B, z, generator=self.latent_rng[s]), nc))
             z_g.append(torch.randn(k, B, z, generator=self.latent_rng[s]))
@@ -172,6 +191,13 @@ class _Draws:
         }
 
 
+    def _real(self, s: int, n: int) -> np.ndarray:
+        if self.train_sets is None:
+            return self.task.dataset.sample(n, self.data_rng[s])
+        data = self.train_sets[s]
+        return data[self.data_rng[s].integers(0, len(data), size=n)]
+
+
 def _pad(x: torch.Tensor, n: int) -> torch.Tensor:
     """Pad the critic-step axis (1) with zeros up to ``n`` (masked steps draw nothing)."""
     if x.shape[1] == n:
@@ -179,14 +205,13 @@ def _pad(x: torch.Tensor, n: int) -> torch.Tensor:
     return torch.cat([x, x.new_zeros(x.shape[0], n - x.shape[1], *x.shape[2:])], 1)
 
 
-def _grad_stats(grads: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _grad_stats(
+    grads: list[torch.Tensor], layer_sizes: list[int]
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per member: total L2 norm, per-layer L2 norms ``[L, S]``, signed mean."""
-    layer_sq = torch.stack(
-        [
-            w.pow(2).sum((1, 2)) + b.pow(2).sum((1, 2))
-            for w, b in zip(grads[0::2], grads[1::2], strict=True)
-        ]
-    )
+    sq = [g.pow(2).sum((1, 2)) for g in grads]
+    bounds = np.cumsum([0, *layer_sizes])
+    layer_sq = torch.stack([sum(sq[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
     total = layer_sq.sum(0).sqrt()
     count = sum(g[0].numel() for g in grads)
     mean = sum(g.sum((1, 2)) for g in grads) / count
@@ -204,30 +229,33 @@ def train_adversarial(
     """
     order = sorted(range(len(task.members)), key=lambda i: -task.members[i].n_critic)
     task = replace(task, members=tuple(task.members[i] for i in order))
-    results = _train_sorted(task, progress)
+    results, _, _ = fit_adversarial(task, progress)
     back = {i: r for i, r in zip(order, results, strict=True)}
     return [back[i] for i in range(len(order))]
 
 
-def _train_sorted(
-    task: AdversarialTask, progress: Callable[[int], Any] | None
-) -> list[MemberResult]:
+def fit_adversarial(
+    task: AdversarialTask, progress: Callable[[int], Any] | None = None
+) -> tuple[list[MemberResult], EnsembleMLP, EnsembleMLP]:
+    """Train ``task`` (members already sorted by ``n_critic``, largest first); return the
+    results and the trained generator and discriminator ensembles."""
+    if any(a.n_critic < b.n_critic for a, b in zip(task.members, task.members[1:], strict=False)):
+        raise ValueError("fit_adversarial needs members sorted by n_critic, largest first")
     members, S, B = task.members, len(task.members), task.batch_size
     dev = torch.device(task.device)
     groups = _groups(members)
     seeds = [(task.study_seed, m.seed) for m in members]
     d_dim = task.dataset.dim
-    G = EnsembleMLP(
+    G = task.generator.build(
         [task.latent_dim, *task.generator.hidden, d_dim],
-        task.generator.activation,
         [torch_generator(a, b, "init-generator") for a, b in seeds],
     ).to(dev)
-    D = EnsembleMLP(
+    D = task.discriminator.build(
         [d_dim, *task.discriminator.hidden, 1],
-        task.discriminator.activation,
         [torch_generator(a, b, "init-discriminator") for a, b in seeds],
     ).to(dev)
     g_params, d_params = G.parameter_list(), D.parameter_list()
+    g_layer_sizes = [len(group) for group in G.parameter_groups()]
     g_opt = EnsembleOptimizer(g_params, [m.optimizer for m in members])
     d_opt = EnsembleOptimizer(d_params, [m.optimizer for m in members])
     draws = _Draws(task, groups)
@@ -237,7 +265,7 @@ def _train_sorted(
     alive = torch.ones(S, dtype=torch.bool, device=dev)
     diverged_at: list[int | None] = [None] * S
     rec = Recorder(task.steps, task.record_every, S)
-    evaluator = _Evaluator(task, G)
+    evaluator = _Evaluator(task, G, D)
     evaluator.evaluate(0, alive)
 
     nan = torch.full((S,), float("nan"), device=dev)
@@ -304,7 +332,7 @@ def _train_sorted(
                 diverged_at[s] = step
             alive = alive & ~bad
         if recording:
-            g_norm, g_layers, g_mean = _grad_stats(list(grads))
+            g_norm, g_layers, g_mean = _grad_stats(list(grads), g_layer_sizes)
             rec.record(
                 step,
                 d_loss=last["d_loss"],
@@ -323,6 +351,7 @@ def _train_sorted(
         if progress is not None:
             progress(1)
 
+    evaluator.critic_grid()
     results = []
     for s, m in enumerate(members):
         ok = diverged_at[s] is None
@@ -339,9 +368,10 @@ def _train_sorted(
                 metrics=evaluator.final_metrics(s) if ok else {},
                 samples=evaluator.samples[s] if ok else None,
                 reference=evaluator.reference[s],
+                arrays=evaluator.arrays[s] if ok else {},
             )
         )
-    return results
+    return results, G, D
 
 
 class _Evaluator:
@@ -349,53 +379,70 @@ class _Evaluator:
 
     Each member generates from a fixed latent sample (its ``eval`` stream), so
     successive checkpoints differ only by training; its reference sample of the
-    data comes from the same stream, shared by members of equal seed.
+    data comes from the same stream, shared by members of equal seed. The
+    generator is evaluated in eval mode (batch norm uses its running statistics).
+    For 2-D data it also keeps the first ``SCATTER`` samples of every checkpoint
+    and, at the end, the critic's values on a ``GRID`` x ``GRID`` grid.
     """
 
     BLOCK = 4096
+    SCATTER = 500
+    GRID = 80
 
-    def __init__(self, task: AdversarialTask, G: EnsembleMLP):
-        self.task, self.G = task, G
+    def __init__(self, task: AdversarialTask, G: EnsembleMLP, D: EnsembleMLP):
+        self.task, self.G, self.D = task, G, D
         n = task.eval_samples
-        self.z, self.reference = [], []
+        z, self.reference = [], []
         for m in task.members:
-            self.z.append(
-                torch.randn(
-                    n, task.latent_dim, generator=torch_generator(task.study_seed, m.seed, "eval")
-                )
-            )
+            gen = torch_generator(task.study_seed, m.seed, "eval")
+            z.append(torch.randn(n, task.latent_dim, generator=gen))
             self.reference.append(
                 task.dataset.sample(n, numpy_generator(task.study_seed, m.seed, "eval"))
             )
-        self.z_all = torch.stack(self.z).to(task.device)
+        self.z_all = torch.stack(z).to(task.device)
         self.centers = task.dataset.mode_centers()
         self.std = task.dataset.mode_std()
         self.steps: list[int] = []
         self.values: list[list[dict[str, float]]] = []
         self.samples: list[np.ndarray] = []
+        self.arrays: list[dict[str, np.ndarray]] = [{} for _ in task.members]
 
     @torch.no_grad()
     def evaluate(self, step: int, alive: torch.Tensor) -> None:
-        out = (
-            torch.cat(
-                [
-                    self.G(self.z_all[:, i : i + self.BLOCK])
-                    for i in range(0, self.z_all.shape[1], self.BLOCK)
-                ],
-                1,
-            )
-            .cpu()
-            .numpy()
-        )
-        self.samples = list(out)
+        self.G.eval()
+        blocks = range(0, self.z_all.shape[1], self.BLOCK)
+        out = torch.cat([self.G(self.z_all[:, i : i + self.BLOCK]) for i in blocks], 1)
+        self.G.train()
+        self.samples = list(out.cpu().numpy())
         row = []
         for s, gen in enumerate(self.samples):
             if not bool(alive[s]):
                 row.append({})
                 continue
-            row.append(sample_metrics_1d(gen, self.reference[s], self.centers, self.std))
+            row.append(sample_metrics(gen, self.reference[s], self.centers, self.std))
+            if gen.shape[1] == 2:
+                self.arrays[s][f"generated@{step}"] = gen[: self.SCATTER]
         self.steps.append(step)
         self.values.append(row)
+
+    @torch.no_grad()
+    def critic_grid(self) -> None:
+        """The critic's output on a grid covering the data (2-D only)."""
+        if self.task.dataset.dim != 2:
+            return
+        ref = np.concatenate(self.reference)
+        lo, hi = np.percentile(ref, 0.5, axis=0), np.percentile(ref, 99.5, axis=0)
+        pad = 0.25 * (hi - lo)
+        lo, hi = lo - pad, hi + pad
+        xs, ys = (np.linspace(lo[k], hi[k], self.GRID, dtype=np.float32) for k in range(2))
+        grid = torch.from_numpy(np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2))
+        S = self.z_all.shape[0]
+        values = self.D(grid.to(self.z_all.device).expand(S, -1, -1)).squeeze(-1)
+        values = values.view(S, self.GRID, self.GRID).cpu().numpy()
+        extent = np.array([lo[0], hi[0], lo[1], hi[1]], dtype=np.float32)
+        for s in range(S):
+            self.arrays[s]["critic"] = values[s]
+            self.arrays[s]["critic_extent"] = extent
 
     def member_checkpoints(self, s: int) -> dict[str, list[float]]:
         names = sorted({k for row in self.values for k in row[s]})

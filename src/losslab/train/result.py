@@ -20,3 +20,5 @@ class MemberResult:
     metrics: dict[str, float] = field(default_factory=dict)
     samples: np.ndarray | None = None
     reference: np.ndarray | None = None
+    # further arrays for the report, by name (e.g. "generated@250", "critic")
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)

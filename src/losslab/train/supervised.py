@@ -1,0 +1,350 @@
+r"""The supervised trainer: classification and regression losses on an ensemble
+of MLPs that share one dataset and one output width.
+
+Member s draws everything from its own streams (:mod:`losslab.rng`):
+
+* ``split``: its train / validation / test split (:meth:`SupervisedDataset.splits`),
+  so members with the same seed see the same split whatever their loss;
+* ``init-network``: the initial weights of its MLP ``[F, *hidden, outputs]``;
+* ``batch``: its minibatches, epoch by epoch (a fresh permutation of the
+  training split each epoch), drawn :data:`CHUNK` steps at a time.
+
+One step minimises the *sum* over members of each member's loss on its own
+minibatch (never the average, which would rescale each member's gradient); a
+member whose loss turns NaN/inf is recorded as ``diverged`` at that step and
+masked from then on, the others go on.
+
+Recorded per step (:data:`SERIES`): ``loss`` and ``grad_norm``. At step 0, every
+``eval_every`` steps and at the last step, metrics on the validation split,
+prefixed ``val_`` (``val_loss`` is the member's own loss on the whole split). At
+the end, metrics on the clean test split become :attr:`MemberResult.metrics`
+(see :mod:`losslab.metrics.supervised`):
+
+* classification: ``accuracy, balanced_accuracy, macro_f1, nll, ece`` of the
+  probabilities ``softmax(logits)`` (``sigmoid`` for ``sigmoid-bce``);
+* regression: ``mse, mae, median_ae, coverage, nll`` of the point prediction
+  (first output); the variance is the predicted one for ``gaussian-nll`` and, for
+  every other loss, the mean squared residual on the validation split (a constant
+  variance, the maximum-likelihood one for ``N(prediction, var)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from losslab.data.supervised import Splits, SupervisedDataset
+from losslab.errors import BadInput
+from losslab.losses import get_loss
+from losslab.losses.classification import inverse_frequency_weights
+from losslab.metrics.supervised import classification_metrics, regression_metrics
+from losslab.nets import EnsembleMLP
+from losslab.rng import numpy_generator, torch_generator
+from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
+from losslab.train.recorder import Recorder
+from losslab.train.result import MemberResult
+
+SERIES = {
+    "loss": "the member's training loss on its minibatch",
+    "grad_norm": "L2 norm of the member's parameter gradient",
+}
+
+CHUNK = 64  # steps of minibatch indices drawn at once per member (part of the RNG scheme)
+
+_FAMILY_OF_TASK = {"classify": "classification", "regress": "regression"}
+
+
+@dataclass(frozen=True)
+class SupervisedMember:
+    index: int  # position in the study
+    label: str  # the loss as reports name it (registry name unless the config gives a label)
+    loss: str
+    hparams: dict[str, float]
+    seed: int
+    optimizer: OptimizerSettings
+
+    def settings(self) -> dict[str, Any]:
+        """Everything that configures this member's training, for the store."""
+        return {**self.hparams, "optimizer": vars(self.optimizer)}
+
+
+@dataclass(frozen=True)
+class SupervisedTask:
+    """One ensemble: everything the trainer needs, nothing it must look up elsewhere."""
+
+    study_seed: int
+    dataset: SupervisedDataset
+    hidden: tuple[int, ...]
+    activation: str
+    batch_size: int
+    steps: int
+    eval_every: int
+    record_every: int
+    members: tuple[SupervisedMember, ...]
+    device: str = "cpu"
+
+
+def output_width(loss: str, dataset: SupervisedDataset) -> int:
+    """Width of the network's last layer for ``loss`` on ``dataset``.
+
+    Raises :class:`BadInput` when the loss does not fit the data (a regression
+    loss on labels, ``sigmoid-bce`` on more than two classes, ...). The planner
+    groups members into ensembles by this width.
+    """
+    spec = get_loss(loss)
+    family = _FAMILY_OF_TASK.get(getattr(dataset, "task", ""))
+    if spec.family != family:
+        raise BadInput(
+            f"loss {loss!r} ({spec.family}) does not fit dataset {dataset.name!r} "  # type: ignore[attr-defined]
+            f"({family or 'not supervised'})"
+        )
+    outputs = spec.training["outputs"]
+    if outputs == "classes":
+        return dataset.n_classes
+    if spec.training.get("binary") and dataset.n_classes != 2:
+        raise BadInput(
+            f"loss {loss!r} is binary but dataset {dataset.name!r} has "  # type: ignore[attr-defined]
+            f"{dataset.n_classes} classes"
+        )
+    return int(outputs)
+
+
+@dataclass
+class _Group:
+    """Contiguous members sharing one loss configuration."""
+
+    members: slice
+    term: Callable[..., torch.Tensor]
+    class_weights: bool
+    binary: bool
+    predicts_variance: bool
+
+
+def _groups(members: tuple[SupervisedMember, ...]) -> list[_Group]:
+    groups: list[_Group] = []
+    start = 0
+    for i in range(1, len(members) + 1):
+        if i < len(members) and (members[i].loss, members[i].hparams) == (
+            members[start].loss,
+            members[start].hparams,
+        ):
+            continue
+        spec = get_loss(members[start].loss)
+        groups.append(
+            _Group(
+                members=slice(start, i),
+                term=spec.bind("loss", members[start].hparams),
+                class_weights=spec.training.get("class_weights") == "inverse-frequency",
+                binary=bool(spec.training.get("binary", False)),
+                predicts_variance=bool(spec.training.get("predicts_variance", False)),
+            )
+        )
+        start = i
+    return groups
+
+
+class _EpochSampler:
+    """Minibatch indices for one member: consecutive random permutations of the
+    training split, consumed in order (so the chunking does not change the draws)."""
+
+    def __init__(self, rng: np.random.Generator, n: int):
+        self.rng, self.n = rng, n
+        self.queue = np.zeros(0, dtype=np.int64)
+
+    def take(self, count: int) -> np.ndarray:
+        while len(self.queue) < count:
+            self.queue = np.concatenate([self.queue, self.rng.permutation(self.n)])
+        out, self.queue = self.queue[:count], self.queue[count:]
+        return out
+
+
+def _stack(arrays: list[np.ndarray], what: str, device: torch.device) -> torch.Tensor:
+    if len({a.shape for a in arrays}) != 1:
+        raise ValueError(f"members' {what} splits differ in shape: {[a.shape for a in arrays]}")
+    return torch.from_numpy(np.stack(arrays)).to(device)
+
+
+class _Data:
+    """Every member's split, stacked on the member axis."""
+
+    def __init__(self, task: SupervisedTask, device: torch.device):
+        ds = task.dataset
+        splits: list[Splits] = [
+            ds.splits(numpy_generator(task.study_seed, m.seed, "split")) for m in task.members
+        ]
+
+        def stack(part: str) -> torch.Tensor:
+            return _stack([getattr(s, part) for s in splits], part, device)
+
+        self.x_train, self.y_train = stack("x_train"), stack("y_train")
+        self.x_val, self.y_val = stack("x_val"), stack("y_val")
+        self.x_test, self.y_test = stack("x_test"), stack("y_test")
+        self.classify = ds.task == "classify"
+        if self.classify:
+            k = ds.n_classes
+            self.class_weights = _stack(
+                [inverse_frequency_weights(s.y_train, k) for s in splits], "class weight", device
+            )
+        self.n_train = splits[0].y_train.shape[0]
+
+
+def _loss(groups: list[_Group], out: torch.Tensor, y: torch.Tensor, data: _Data) -> torch.Tensor:
+    parts = []
+    for g in groups:
+        sl = g.members
+        if data.classify:
+            extra = {"class_weights": data.class_weights[sl]} if g.class_weights else {}
+            parts.append(g.term(logits=out[sl], targets=y[sl], **extra))
+        else:
+            parts.append(g.term(prediction=out[sl], targets=y[sl]))
+    return torch.cat(parts)
+
+
+def train_supervised(
+    task: SupervisedTask, progress: Callable[[int], Any] | None = None
+) -> list[MemberResult]:
+    """Train every member of ``task`` as one ensemble; one result per member, in order."""
+    members, S = task.members, len(task.members)
+    if S == 0:
+        return []
+    widths = {output_width(m.loss, task.dataset) for m in members}
+    if len(widths) != 1:
+        raise ValueError(f"an ensemble needs one output width, got {sorted(widths)}")
+    dev = torch.device(task.device)
+    data = _Data(task, dev)
+    groups = _groups(members)
+    seeds = [(task.study_seed, m.seed) for m in members]
+    net = EnsembleMLP(
+        [task.dataset.n_features, *task.hidden, widths.pop()],
+        task.activation,
+        [torch_generator(a, b, "init-network") for a, b in seeds],
+    ).to(dev)
+    params = net.parameter_list()
+    opt = EnsembleOptimizer(params, [m.optimizer for m in members])
+    samplers = [_EpochSampler(numpy_generator(a, b, "batch"), data.n_train) for a, b in seeds]
+    rows = torch.arange(S, device=dev).unsqueeze(1)
+    alive = torch.ones(S, dtype=torch.bool, device=dev)
+    diverged_at: list[int | None] = [None] * S
+    rec = Recorder(task.steps, task.record_every, S)
+    evaluator = _Evaluator(task, net, groups, data)
+    evaluator.evaluate(0, alive)
+
+    idx = torch.zeros(0)
+    B = task.batch_size
+    for step in range(1, task.steps + 1):
+        c = (step - 1) % CHUNK
+        if c == 0:
+            k = min(CHUNK, task.steps - step + 1)
+            idx = torch.from_numpy(np.stack([s.take(k * B) for s in samplers])).to(dev)
+            idx = idx.view(S, k, B)
+        batch = idx[:, c]
+        loss = _loss(groups, net(data.x_train[rows, batch]), data.y_train[rows, batch], data)
+        grads = torch.autograd.grad(torch.where(alive, loss, 0).sum(), params)
+        opt.step(grads, alive)
+        loss = loss.detach()
+
+        bad = alive & ~torch.isfinite(loss)
+        if bad.any():
+            for s in torch.nonzero(bad).flatten().tolist():
+                diverged_at[s] = step
+            alive = alive & ~bad
+        if rec.due(step):
+            grad_norm = torch.stack([g.pow(2).flatten(1).sum(1) for g in grads]).sum(0).sqrt()
+            rec.record(step, loss=loss, grad_norm=grad_norm)
+        if step % task.eval_every == 0 or step == task.steps:
+            evaluator.evaluate(step, alive)
+        if progress is not None:
+            progress(1)
+
+    final = evaluator.test_metrics(alive)
+    results = []
+    for s, m in enumerate(members):
+        ok = diverged_at[s] is None
+        results.append(
+            MemberResult(
+                index=m.index,
+                status="ok" if ok else "diverged",
+                diverged_step=diverged_at[s],
+                reason="" if ok else f"non-finite loss at step {diverged_at[s]}",
+                series_steps=rec.steps.copy(),
+                series=rec.member_series(s),
+                checkpoint_steps=list(evaluator.steps),
+                checkpoints=evaluator.member_checkpoints(s),
+                metrics=final[s] if ok else {},
+            )
+        )
+    return results
+
+
+class _Evaluator:
+    """Validation metrics at checkpoints and test metrics at the end, per member."""
+
+    def __init__(self, task: SupervisedTask, net: EnsembleMLP, groups: list[_Group], data: _Data):
+        self.net, self.groups, self.data = net, groups, data
+        self.binary = [False] * len(task.members)
+        self.predicts_variance = [False] * len(task.members)
+        for g in groups:
+            for s in range(g.members.start, g.members.stop):
+                self.binary[s] = g.binary
+                self.predicts_variance[s] = g.predicts_variance
+        self.steps: list[int] = []
+        self.values: list[list[dict[str, float]]] = []
+
+    @torch.no_grad()
+    def _metrics(
+        self, x: torch.Tensor, y: torch.Tensor, alive: torch.Tensor, val_var: list[float] | None
+    ) -> tuple[list[dict[str, float]], torch.Tensor, np.ndarray]:
+        """Metrics of every alive member on one split; also the loss and the outputs."""
+        out = self.net(x)
+        loss = _loss(self.groups, out, y, self.data)
+        out_np, y_np = out.cpu().double().numpy(), y.cpu().numpy()
+        rows: list[dict[str, float]] = []
+        for s in range(out_np.shape[0]):
+            if not bool(alive[s]) or not np.isfinite(out_np[s]).all():
+                rows.append({})
+                continue
+            if self.data.classify:
+                rows.append(classification_metrics(self._probs(out_np[s], s), y_np[s]))
+                continue
+            point = out_np[s, :, 0]
+            if self.predicts_variance[s]:
+                var: np.ndarray | float = np.exp(out_np[s, :, 1])
+            elif val_var is None:  # on the validation split itself
+                var = float(np.mean((y_np[s] - point) ** 2))
+            else:
+                var = val_var[s]
+            rows.append(regression_metrics(y_np[s], point, var))
+        return rows, loss, out_np
+
+    def _probs(self, logits: np.ndarray, s: int) -> np.ndarray:
+        if self.binary[s]:
+            p1 = 1.0 / (1.0 + np.exp(-logits[:, 0]))
+            return np.stack([1.0 - p1, p1], axis=1)
+        z = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def evaluate(self, step: int, alive: torch.Tensor) -> None:
+        rows, loss, _ = self._metrics(self.data.x_val, self.data.y_val, alive, None)
+        for s, row in enumerate(rows):
+            if row:
+                rows[s] = {"val_loss": float(loss[s]), **{f"val_{k}": v for k, v in row.items()}}
+        self.steps.append(step)
+        self.values.append(rows)
+
+    def test_metrics(self, alive: torch.Tensor) -> list[dict[str, float]]:
+        val_var = None
+        if not self.data.classify:
+            with torch.no_grad():
+                point = self.net(self.data.x_val)[..., 0]
+                val_var = ((self.data.y_val - point) ** 2).mean(1).cpu().double().tolist()
+        rows, _, _ = self._metrics(self.data.x_test, self.data.y_test, alive, val_var)
+        return rows
+
+    def member_checkpoints(self, s: int) -> dict[str, list[float]]:
+        names = sorted({k for row in self.values for k in row[s]})
+        return {n: [row[s].get(n, float("nan")) for row in self.values] for n in names}
