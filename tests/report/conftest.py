@@ -37,6 +37,7 @@ def make_row(idx, loss, seed, status="ok", registry="nonsaturating-bce"):
         "status": status,
         "diverged_step": None,
         "reason": "",
+        "metrics": {},
         "series_steps": [],
         "series": {},
         "checkpoint_steps": [],
@@ -60,6 +61,8 @@ def make_row(idx, loss, seed, status="ok", registry="nonsaturating-bce"):
     else:
         row["samples"]["generated"] = rng.normal(0.1, 1.1, size=(200, 1))
     row.update(series_steps=STEPS, series=series, checkpoint_steps=CHECKPOINTS, checkpoints=metrics)
+    if status == "ok":  # the trainer's final metrics are the last checkpoint's
+        row["metrics"] = {m: values[-1] for m, values in metrics.items()}
     return row
 
 

@@ -62,17 +62,29 @@ def test_page_names_the_test_and_the_correction_and_concludes_carefully(built):
 
 
 def test_page_order_config_rankings_members_problems_figures(built):
-    out, _ = built
+    out, summary = built
     html = (out / "report.html").read_text(encoding="utf-8")
     heads = re.findall(r"<h2>([^<]+)</h2>", html)
     assert heads == [
         "At a glance",
         "Study configuration",
         "Rankings",
+        "Diagnoses",
         "Members",
         "Diverged and failed members",
         "Figures",
-    ]  # no "Diagnoses" until the summary has them
+    ]
+    assert summary["diagnoses"]  # the synthetic adversarial members were diagnosed
+
+
+def test_no_diagnoses_section_without_diagnoses(built, tmp_path):
+    from losslab.report.html import write_html
+
+    _, summary = built
+    bare = {k: v for k, v in summary.items() if k != "diagnoses"}
+    write_html(tmp_path / "r.html", bare, [], {})
+    heads = re.findall(r"<h2>([^<]+)</h2>", (tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert "Diagnoses" not in heads
 
 
 def test_diagnoses_are_rendered_escaped_with_catalogue_links(built):

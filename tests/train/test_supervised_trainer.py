@@ -211,8 +211,9 @@ def test_losses_that_do_not_fit_the_data_are_bad_input():
 
 def test_every_classification_loss_learns_blobs():
     # Adjacent class centres 5 std apart: the Bayes error is at most 2 * Phi(-2.5) = 1.2%
-    # (accuracy >= 0.988). Measured after 150 steps: 0.980-0.990 for every loss and seed,
-    # sigmoid-bce on two classes 0.993-0.997. 0.95 leaves room for seeds and platforms.
+    # (accuracy >= 0.988 up to the 300-point test sample). Measured after 150 steps:
+    # 0.977-0.987 for every loss and seed; sigmoid-bce on two classes 0.997. The 0.95
+    # threshold leaves room for other platforms' float rounding.
     members = [
         member(len(CLASSIFICATION) * s + i, loss, s)
         for s in range(2)
@@ -228,8 +229,9 @@ def test_every_classification_loss_learns_blobs():
 
 def test_robust_losses_beat_mse_on_outliers():
     # 10% of train/val targets get N(0, 10^2) gross errors; the test targets are clean.
-    # Measured test MAE after 1000 steps, seeds 0-2: mse 0.60-0.65, huber 0.41-0.45,
-    # mae 0.41-0.44 (ratio to mse <= 0.73). Asserted per seed with ratio < 0.85.
+    # Measured test MAE after 1000 steps, seeds 0-2: mse 0.763 / 0.580 / 0.646, huber
+    # 0.426 / 0.419 / 0.452, mae 0.434 / 0.421 / 0.448: ratios to mse 0.56-0.73.
+    # Asserted per seed (paired: same split, same initial weights) with ratio < 0.85.
     losses = ("mse", "huber", "mae")
     members = [member(3 * i + s, loss, s) for i, loss in enumerate(losses) for s in range(3)]
     results = by_loss(
@@ -242,34 +244,38 @@ def test_robust_losses_beat_mse_on_outliers():
 
 
 def test_label_noise_is_learned_as_noise_and_the_test_split_stays_clean():
-    # 30% symmetric flips in train/val. Softmax-CE still finds the Bayes boundary (clean
-    # test accuracy measured 0.963-0.970 at 300 steps), its validation accuracy is that of
-    # noisy labels, (1 - f) * acc + f / 2 * (1 - acc) (measured 0.663-0.707), and its
-    # probabilities are calibrated to the noisy labels (confidence ~0.7), so on the clean
-    # test split it is under-confident: ECE measured 0.29-0.34.
+    # 30% symmetric flips in train/val; 3 classes 4 std apart (Bayes accuracy >= 0.954).
+    # Softmax-CE still finds the boundary: clean test accuracy measured 0.937 / 0.967 /
+    # 0.973 at 300 steps. Its validation accuracy is that of noisy labels,
+    # about (1 - f) acc + f/2 (1 - acc) = 0.67-0.69 (measured 0.700 / 0.633 / 0.630; the
+    # realised flip rate of 300 validation labels has sd 0.026). Its probabilities are
+    # calibrated to the noisy labels (confidence ~0.7), so on the clean test split it is
+    # under-confident: ECE measured 0.27 / 0.32 / 0.34.
     members = [member(s, "softmax-ce", s) for s in range(3)]
     for r in train_supervised(task(members, {"name": "noisy-labels"}, 300, 100, (32, 32), 10)):
-        acc = r.metrics["accuracy"]
-        assert acc > 0.93
-        noisy_acc = 0.7 * acc + 0.15 * (1 - acc)
-        assert r.checkpoints["val_accuracy"][-1] == pytest.approx(noisy_acc, abs=0.06)
+        acc, val_acc = r.metrics["accuracy"], r.checkpoints["val_accuracy"][-1]
+        assert acc > 0.9
+        assert val_acc == pytest.approx(0.7 * acc + 0.15 * (1 - acc), abs=0.1)
+        assert val_acc < acc - 0.15
         assert r.metrics["ece"] > 0.15
 
 
 def test_gaussian_nll_wins_nll_on_heteroscedastic_data():
     # sigma(x) = 0.1 + |x0|: a constant variance cannot fit it. Measured test NLL at 300
-    # steps, seeds 0-2: gaussian-nll 1.08-1.20, mse (validation variance) 1.39-1.64.
+    # steps, seeds 0-2: gaussian-nll 1.187 / 1.052 / 1.242, mse with the constant
+    # validation variance 1.402 / 1.312 / 1.496 (gaps 0.21-0.26).
     members = [member(s, "gaussian-nll", s) for s in range(3)]
     nll = train_supervised(task(members, {"name": "heteroscedastic"}, 300, 100, (32, 32), 10))
     mse = [member(s, "mse", s) for s in range(3)]
     base = train_supervised(task(mse, {"name": "heteroscedastic"}, 300, 100, (32, 32), 10))
     for a, b in zip(nll, base, strict=True):
-        assert a.metrics["nll"] < b.metrics["nll"] - 0.15
+        assert a.metrics["nll"] < b.metrics["nll"] - 0.1
 
 
 def test_quantile_loss_coverage_approaches_tau():
-    # 200 clean test points; measured coverage at 600 steps: tau 0.9 -> 0.855-0.895,
-    # tau 0.1 -> 0.14-0.165 (binomial sd 0.02, plus fitting error).
+    # 200 test points; coverage measured at 600 steps, seeds 0-2: tau 0.9 -> 0.86 / 0.91 /
+    # 0.89 (mean 0.887), tau 0.1 -> 0.08 / 0.135 / 0.155 (mean 0.123); binomial sd 0.02
+    # per seed, plus fitting error. Asserted on the mean over seeds, +-0.07.
     members = [member(s, "quantile", s, {"tau": 0.9}) for s in range(3)]
     members += [member(3 + s, "quantile", s, {"tau": 0.1}) for s in range(3)]
     results = train_supervised(task(members, {"name": "linear-gaussian"}, 600, 300, (32, 32), 10))

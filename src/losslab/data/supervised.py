@@ -111,20 +111,14 @@ class SupervisedDataset(Dataset):
         parts = _split(x, y, self.val_fraction, self.test_fraction, rng, self.task == "classify")
         parts = self.finish(self.corrupt(parts, rng))
         y_type = np.int64 if self.task == "classify" else np.float32
+
+        def cast(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return np.ascontiguousarray(x, np.float32), np.ascontiguousarray(y, y_type)
+
         return Splits(
-            *(
-                np.ascontiguousarray(a, dtype=np.float32 if i % 2 == 0 else y_type)
-                for i, a in enumerate(
-                    (
-                        parts.x_train,
-                        parts.y_train,
-                        parts.x_val,
-                        parts.y_val,
-                        parts.x_test,
-                        parts.y_test,
-                    )
-                )
-            )
+            *cast(parts.x_train, parts.y_train),
+            *cast(parts.x_val, parts.y_val),
+            *cast(parts.x_test, parts.y_test),
         )
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:

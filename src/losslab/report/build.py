@@ -15,12 +15,27 @@ from typing import Any
 
 import numpy as np
 
+from losslab.data import make_dataset
+from losslab.losses import get_loss
 from losslab.report import figures as fig
+from losslab.report.diagnoses import THRESHOLDS, diagnose
+from losslab.report.figures2d import plot_critic_contours, plot_scatter_checkpoints
 from losslab.report.html import write_html
-from losslab.report.stats import direction, finite_or_none, ranking, verdicts
+from losslab.report.stats import (
+    DATASET_SEP,
+    base_metric,
+    direction,
+    finite_or_none,
+    ranking,
+    verdicts,
+)
+from losslab.report.why import plot_why
 from losslab.study.store import RunStore
 
 FINAL_METRICS = ("w1", "ks")  # metrics that get a per-seed "final_<metric>.png"
+# reported per member but not ranked: neither higher nor lower is better (the quantile
+# coverage should approach the loss's own target level)
+NOT_RANKED = {"coverage"}
 
 
 def strict_json(obj: Any) -> Any:
@@ -157,7 +172,7 @@ def write_figures(
     return out
 
 
-def _final_figure(fig_dir: Path, metric: str, members, ranked) -> Path:
+def _final_figure(fig_dir: Path, metric: str, members, ranked, name: str = "") -> Path:
     labels = list(dict.fromkeys(m["loss"] for m in members))
     values = {
         label: [
@@ -167,9 +182,70 @@ def _final_figure(fig_dir: Path, metric: str, members, ranked) -> Path:
         ]
         for label in labels
     }
-    entries = {e["loss"]: e for e in ranked if e["metric"] == metric}
+    entries = {e["loss"]: e for e in ranked if base_metric(e["metric"]) == metric}
     better = "higher" if direction(metric) == "max" else "lower"
-    return fig.plot_final(fig_dir / f"final_{metric}.png", metric, values, entries, better)
+    path = fig_dir / f"{name or 'final_' + metric}.png"
+    return fig.plot_final(path, metric, values, entries, better)
+
+
+def rank_by_dataset(members: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`ranking` per dataset; with several datasets each entry carries its
+    ``dataset`` and its metric is named ``"<metric> @ <dataset>"``."""
+    datasets = list(dict.fromkeys(m["dataset"] for m in members))
+    out = []
+    for dataset in datasets:
+        for e in ranking([m for m in members if m["dataset"] == dataset]):
+            if e["metric"] in NOT_RANKED:
+                continue
+            e["dataset"] = dataset
+            if len(datasets) > 1:
+                e["metric"] = f"{e['metric']}{DATASET_SEP}{dataset}"
+            out.append(e)
+    return out
+
+
+def _n_modes(config: dict[str, Any]) -> dict[str, int | None]:
+    raw = config.get("data", [])
+    out: dict[str, int | None] = {}
+    for params in raw if isinstance(raw, list) else [raw]:
+        try:
+            centers = make_dataset(params).mode_centers()
+        except Exception:  # noqa: BLE001 - a dataset the report cannot rebuild has no modes
+            centers = None
+        out[params.get("name", "?")] = None if centers is None else len(centers)
+    return out
+
+
+def _supervised_figures(
+    fig_dir: Path, members: Sequence[dict[str, Any]], ranked: Sequence[dict[str, Any]]
+) -> list[tuple[Path, str]]:
+    """Why-figures of the families present and, per dataset, the main metric per seed."""
+    out = []
+    families = {get_loss(m["registry_name"]).family for m in members}
+    for family in sorted(families & {"classification", "regression"}):
+        path = plot_why(family, fig_dir / f"why_{family}.png")
+        out.append(
+            (
+                path,
+                f"Why the {family} losses differ: per-sample loss and gradient "
+                "magnitude against the margin (classification) or residual "
+                "(regression), for every registered loss of the family.",
+            )
+        )
+    main = "accuracy" if "classification" in families else "mae"
+    datasets = list(dict.fromkeys(m["dataset"] for m in members))
+    slugs = fig.slugify(datasets)
+    for dataset in datasets:
+        mine = [m for m in members if m["dataset"] == dataset]
+        metric = main if len(datasets) == 1 else f"{main}{DATASET_SEP}{dataset}"
+        entries = [e for e in ranked if e["metric"] == metric]
+        if not entries:
+            continue
+        path = _final_figure(fig_dir, main, mine, entries, name=f"final_{main}_{slugs[dataset]}")
+        out.append(
+            (path, f"{dataset}: final test {main} of every ok seed per loss, with mean and 95% CI.")
+        )
+    return out
 
 
 def build_report(store: RunStore, study_id: int, out_dir: Path) -> dict[str, Any]:
@@ -178,15 +254,24 @@ def build_report(store: RunStore, study_id: int, out_dir: Path) -> dict[str, Any
     Returns the summary: ``{"study", "config", "members": [{"index", "loss",
     "registry_name", "dataset", "seed", "hparams", "status", "diverged_step",
     "reason", "metrics"}], "ranking": [...], "verdicts": {metric: ...},
-    "figures": [{"file", "caption"}]}`` with non-finite numbers as ``None``
-    (summary.json is strict JSON).
+    "diagnoses": [...], "figures": [{"file", "caption"}]}`` with non-finite numbers
+    as ``None`` (summary.json is strict JSON).
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    fig_dir = out_dir / "figures"
+    fig_dir.mkdir(parents=True, exist_ok=True)
     study = store.study(study_id)
     members = store.members(study_id)
-    ranked = ranking(members)
-    figures = write_figures(out_dir / "figures", load_loss_data(store, members), members, ranked)
+    ranked = rank_by_dataset(members)
+    adversarial = any(get_loss(m["registry_name"]).family == "adversarial" for m in members)
+    diagnoses: list[dict[str, Any]] = []
+    if adversarial:
+        data = load_loss_data(store, members)
+        figures = write_figures(fig_dir, data, members, ranked)
+        figures += write_figures_2d(fig_dir, store, members)
+        diagnoses = diagnose(members, store.series, _n_modes(study["config"]))
+    else:
+        figures = _supervised_figures(fig_dir, members, ranked)
     summary = strict_json(
         {
             "study": study["name"],
@@ -194,6 +279,8 @@ def build_report(store: RunStore, study_id: int, out_dir: Path) -> dict[str, Any
             "members": [_member_entry(m) for m in members],
             "ranking": ranked,
             "verdicts": verdicts(ranked),
+            "diagnoses": diagnoses,
+            "diagnosis_thresholds": THRESHOLDS,
             "figures": [{"file": f"figures/{p.name}", "caption": c} for p, c in figures],
         }
     )
@@ -206,3 +293,36 @@ def build_report(store: RunStore, study_id: int, out_dir: Path) -> dict[str, Any
         {"database": store.path, "study id": study_id},
     )
     return summary
+
+
+def write_figures_2d(
+    fig_dir: Path, store: RunStore, members: Sequence[dict[str, Any]]
+) -> list[tuple[Path, str]]:
+    """Scatter plots over training and critic contours, for 2-D data (seed 0 of each loss)."""
+    first = {}
+    for m in members:
+        if m["status"] == "ok":
+            first.setdefault(m["loss"], m)
+    arrays = {loss: store.samples(m["member_id"]) for loss, m in first.items()}
+    arrays = {k: v for k, v in arrays.items() if v.get("critic") is not None}
+    if not arrays:
+        return []
+    reference = next(iter(arrays.values()))["reference"]
+    scatter = {
+        loss: {int(k.split("@")[1]): v for k, v in a.items() if k.startswith("generated@")}
+        for loss, a in arrays.items()
+    }
+    critics = {
+        loss: (a["critic"], a["critic_extent"], a.get("generated")) for loss, a in arrays.items()
+    }
+    return [
+        (
+            plot_scatter_checkpoints(fig_dir / "scatter_checkpoints.png", reference, scatter),
+            "Generated samples (seed 0 of each loss) over the real data at every checkpoint.",
+        ),
+        (
+            plot_critic_contours(fig_dir / "critic_contours.png", reference, critics),
+            "The discriminator/critic at the end of training (seed 0), with real and generated "
+            "samples: where it is high, the generator is pushed.",
+        ),
+    ]

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from losslab.errors import BadInput
-from losslab.report.stats import direction, verdicts
+from losslab.metrics.samples import METRIC_INFO
+from losslab.metrics.supervised import SUPERVISED_METRIC_INFO
+from losslab.report.stats import base_metric, direction, verdicts
 
 METRIC_EXPLANATIONS = {
     "w1": "1-Wasserstein (earth mover's) distance between generated and reference samples.",
@@ -26,6 +28,11 @@ METRIC_EXPLANATIONS = {
     "modes": "Number of mixture modes captured by at least one high-quality sample.",
     "high_quality": "Fraction of samples within 3 standard deviations of their nearest mode.",
     "reverse_kl": "KL(generated mode histogram || uniform over modes).",
+}
+# the metrics' own one-line definitions, with each estimator's sample size
+METRIC_EXPLANATIONS |= {k: v[0].upper() + v[1:] + "." for k, v in METRIC_INFO.items()}
+METRIC_EXPLANATIONS |= {
+    k: v[0].upper() + v[1:] + "." for k, v in SUPERVISED_METRIC_INFO.items()
 }
 
 METHOD = (
@@ -176,7 +183,7 @@ def _ranking_section(ranking: Sequence[Mapping[str, Any]]) -> str:
         parts.append("<p>No ok member has final metrics.</p>")
     for metric, entries in by_metric.items():
         better = "higher" if direction(metric) == "max" else "lower"
-        what = METRIC_EXPLANATIONS.get(metric, f"Metric {metric}.")
+        what = METRIC_EXPLANATIONS.get(base_metric(metric), f"Metric {metric}.")
         rows = [
             [
                 _int(e["rank"]),

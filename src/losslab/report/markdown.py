@@ -24,7 +24,7 @@ from losslab.report.html import (
     verdict_text,
     verdict_word,
 )
-from losslab.report.stats import direction, verdicts
+from losslab.report.stats import base_metric, direction, verdicts
 
 SPECIAL = frozenset("\\`*_[]<>|&~#!")
 
@@ -120,7 +120,7 @@ def _rankings(ranking: Sequence[Mapping[str, Any]]) -> list[str]:
         out += ["", "No ok member has final metrics."]
     for metric, entries in by_metric.items():
         better = "Higher" if direction(metric) == "max" else "Lower"
-        what = METRIC_EXPLANATIONS.get(metric, f"Metric {metric}.")
+        what = METRIC_EXPLANATIONS.get(base_metric(metric), f"Metric {metric}.")
         out += [
             "",
             f"### {md_escape(metric)}",

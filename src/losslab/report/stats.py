@@ -20,7 +20,13 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-METRIC_DIRECTION: dict[str, str] = {"modes": "max", "high_quality": "max"}
+METRIC_DIRECTION: dict[str, str] = {
+    "modes": "max",
+    "high_quality": "max",
+    "accuracy": "max",
+    "balanced_accuracy": "max",
+    "macro_f1": "max",
+}
 """Metrics where higher is better; every metric not listed is lower-is-better."""
 
 ALPHA = 0.05
@@ -30,7 +36,16 @@ TEST_NAME = "paired t-test (scipy.stats.ttest_rel, two-sided, paired by seed), H
 
 def direction(metric: str) -> str:
     """``"max"`` if a higher value of ``metric`` is better, else ``"min"``."""
-    return METRIC_DIRECTION.get(metric, "min")
+    return METRIC_DIRECTION.get(base_metric(metric), "min")
+
+
+DATASET_SEP = " @ "
+"""In a study with several datasets, ranking metrics are named ``"<metric> @ <dataset>"``."""
+
+
+def base_metric(metric: str) -> str:
+    """``"accuracy @ blobs"`` -> ``"accuracy"``."""
+    return metric.split(DATASET_SEP, 1)[0]
 
 
 def finite_or_none(x: Any) -> float | None:

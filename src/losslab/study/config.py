@@ -57,9 +57,13 @@ class NetConfig(_Strict):
 
 
 class ModelConfig(_Strict):
+    """Adversarial studies use ``latent_dim``, ``generator`` and ``discriminator``;
+    supervised studies (classification, regression) use ``network``."""
+
     latent_dim: PositiveInt = 4
     generator: NetConfig = NetConfig()
     discriminator: NetConfig = NetConfig()
+    network: NetConfig = NetConfig(hidden=[64, 64], activation="relu")
 
 
 class TrainConfig(_Strict):
@@ -153,18 +157,38 @@ def validate_config(raw: dict[str, Any], source: str = "config") -> StudyConfig:
         config = StudyConfig.model_validate(raw)
     except ValidationError as exc:
         raise BadInput(f"{source}: {_one_line(exc)}") from None
+    families = {}
     for i, entry in enumerate(config.losses):
         try:
             spec = get_loss(entry.name)
             spec.hyperparameters(entry.hparam_overrides)
         except BadInput as exc:
             raise BadInput(f"{source}: losses[{i}]: {exc}") from None
-        if spec.family != "adversarial":
-            raise BadInput(
-                f"{source}: losses[{i}].name = {entry.name!r}: family {spec.family!r} "
-                "cannot be trained by this study runner yet"
-            )
+        families[entry.name] = spec.family
+    _check_families(config, families, source)
     return config
+
+
+# which losses a dataset's task accepts
+_TASK_FAMILIES = {"classify": {"classification"}, "regress": {"regression"}}
+_GENERATIVE_FAMILIES = {"adversarial"}
+
+
+def _check_families(config: StudyConfig, families: dict[str, str], source: str) -> None:
+    """Every loss must fit every dataset: generative losses on samples, classification
+    losses on labelled classes, regression losses on numeric targets."""
+    for k, dataset in enumerate(config.datasets):
+        task = getattr(dataset, "task", None)
+        allowed = _TASK_FAMILIES.get(task, _GENERATIVE_FAMILIES)
+        where = "data" if len(config.datasets) == 1 else f"data[{k}]"
+        for i, entry in enumerate(config.losses):
+            if families[entry.name] not in allowed:
+                kind = f"a {task} dataset" if task else "a generative (sample) dataset"
+                raise BadInput(
+                    f"{source}: losses[{i}].name = {entry.name!r} ({families[entry.name]}) "
+                    f"does not fit {where} = {dataset.name!r}, {kind}; "
+                    f"use {' or '.join(sorted(allowed))} losses"
+                )
 
 
 def _one_line(exc: ValidationError) -> str:

@@ -39,6 +39,7 @@ def _row(task: Any, member: Any, result: MemberResult) -> dict[str, Any]:
         "status": result.status,
         "diverged_step": result.diverged_step,
         "reason": result.reason,
+        "metrics": result.metrics,
         "series_steps": result.series_steps,
         "series": result.series,
         "checkpoint_steps": result.checkpoint_steps,

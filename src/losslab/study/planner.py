@@ -1,72 +1,112 @@
 """The planner: a validated study config -> members -> ensembles (trainer tasks).
 
-A member is one (loss, hyper-parameters, seed) on the study's dataset. Members
-that share shapes train together as one ensemble; in an adversarial study every
-member has the same data and networks, so the plan is the member list cut into
-ensembles of at most ``train.max_ensemble``, kept in loss order so each loss's
-members are contiguous (the trainer relies on that to slice them).
+A member is one (dataset, loss, hyper-parameters, seed). Members that share
+shapes train together as one ensemble:
+
+* adversarial studies: per dataset, every member has the same data and
+  networks, so the member list is cut into ensembles of at most
+  ``train.max_ensemble``, kept in loss order so each loss's members are
+  contiguous (the trainer slices them);
+* supervised studies (classification, regression): per dataset, members are
+  grouped by the width of the network's output (``K`` logits, one value, or a
+  mean and a log-variance), then cut the same way.
+
+Member indices run dataset-major, then loss, then seed.
 """
 
 from __future__ import annotations
 
+from itertools import groupby
+from typing import Any
+
+from losslab.data.supervised import SupervisedDataset
 from losslab.losses import get_loss
 from losslab.study.config import LossEntry, NetConfig, OptimizerConfig, StudyConfig
 from losslab.train.adversarial import AdversarialMember, AdversarialTask, NetShape
 from losslab.train.optim import OptimizerSettings
+from losslab.train.supervised import SupervisedMember, SupervisedTask, output_width
 
 
-def plan_members(config: StudyConfig) -> list[AdversarialMember]:
+def is_supervised(config: StudyConfig) -> bool:
+    return isinstance(config.datasets[0], SupervisedDataset)
+
+
+def plan_members(config: StudyConfig) -> list[AdversarialMember | SupervisedMember]:
     """Every (dataset, loss, seed), dataset-major then loss then seed."""
-    members = []
+    supervised = is_supervised(config)
+    members: list[Any] = []
     for _dataset, entry in ((d, e) for d in config.datasets for e in config.losses):
         spec = get_loss(entry.name)
         hparams = spec.hyperparameters(entry.hparam_overrides)
         optimizer = _optimizer(entry, config.optimizer, spec.optimizer)
         n_critic = entry.n_critic or int(spec.training.get("n_critic", 1))
         for seed in range(config.study.seeds):
+            common = dict(
+                index=len(members), label=entry.display, loss=entry.name, hparams=hparams,
+                seed=seed, optimizer=optimizer,
+            )
             members.append(
-                AdversarialMember(
-                    index=len(members),
-                    label=entry.display,
-                    loss=entry.name,
-                    hparams=hparams,
-                    seed=seed,
-                    n_critic=n_critic,
-                    optimizer=optimizer,
-                )
+                SupervisedMember(**common)
+                if supervised
+                else AdversarialMember(**common, n_critic=n_critic)
             )
     return members
 
 
-def plan(config: StudyConfig) -> list[AdversarialTask]:
-    """Ensembles: per dataset, the members cut into groups of at most ``max_ensemble``."""
-    per_dataset = plan_members(config)
+def plan(config: StudyConfig) -> list[AdversarialTask | SupervisedTask]:
+    """The ensembles of the study, dataset by dataset."""
+    members = plan_members(config)
+    per_dataset = len(members) // len(config.datasets)
     size = config.train.max_ensemble
-    t, m = config.train, config.model
-    tasks = []
-    start = 0
-    for dataset in config.datasets:
-        members = per_dataset[start : start + len(per_dataset) // len(config.datasets)]
-        start += len(members)
-        tasks += [
-            AdversarialTask(
-                study_seed=config.study.seed,
-                dataset=dataset,
-                latent_dim=m.latent_dim,
-                generator=_shape(m.generator),
-                discriminator=_shape(m.discriminator),
-                batch_size=t.batch_size,
-                steps=t.steps,
-                eval_every=t.eval_every,
-                eval_samples=t.eval_samples,
-                record_every=t.record_interval,
-                members=tuple(members[i : i + size]),
-                device=t.device,
-                data_points=t.data_points,
-            )
-            for i in range(0, len(members), size)
-        ]
+    tasks: list[Any] = []
+    for k, dataset in enumerate(config.datasets):
+        mine = members[k * per_dataset : (k + 1) * per_dataset]
+        if is_supervised(config):
+            width = {m.index: output_width(m.loss, dataset) for m in mine}
+            for _, same in groupby(sorted(mine, key=lambda m: width[m.index]),
+                                   key=lambda m: width[m.index]):
+                same = list(same)
+                tasks += [_supervised(config, dataset, same[i : i + size])
+                          for i in range(0, len(same), size)]
+        else:
+            tasks += [_adversarial(config, dataset, mine[i : i + size])
+                      for i in range(0, len(mine), size)]
     return tasks
+
+
+def _adversarial(config: StudyConfig, dataset: Any, members: list[Any]) -> AdversarialTask:
+    t, m = config.train, config.model
+    return AdversarialTask(
+        study_seed=config.study.seed,
+        dataset=dataset,
+        latent_dim=m.latent_dim,
+        generator=_shape(m.generator),
+        discriminator=_shape(m.discriminator),
+        batch_size=t.batch_size,
+        steps=t.steps,
+        eval_every=t.eval_every,
+        eval_samples=t.eval_samples,
+        record_every=t.record_interval,
+        members=tuple(members),
+        device=t.device,
+        data_points=t.data_points,
+    )
+
+
+def _supervised(config: StudyConfig, dataset: Any, members: list[Any]) -> SupervisedTask:
+    t, net = config.train, config.model.network
+    return SupervisedTask(
+        study_seed=config.study.seed,
+        dataset=dataset,
+        hidden=tuple(net.hidden),
+        activation=net.activation,
+        batch_size=t.batch_size,
+        steps=t.steps,
+        eval_every=t.eval_every,
+        record_every=t.record_interval,
+        members=tuple(members),
+        device=t.device,
+    )
 
 
 def _shape(net: NetConfig) -> NetShape:

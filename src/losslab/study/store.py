@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS members (
     idx INTEGER NOT NULL, loss TEXT NOT NULL, registry_name TEXT NOT NULL, dataset TEXT NOT NULL,
     seed INTEGER NOT NULL, hparams TEXT NOT NULL, status TEXT NOT NULL,
     diverged_step INTEGER, reason TEXT NOT NULL DEFAULT '',
+    final TEXT NOT NULL DEFAULT '{}',  -- the trainer's final metrics (JSON, null for NaN)
     UNIQUE (study_id, idx)
 );
 CREATE TABLE IF NOT EXISTS series (
@@ -78,6 +79,10 @@ class RunStore:
         self.db = sqlite3.connect(self.path)
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(members)")}
+        if "final" not in columns:  # a store written before final metrics had a column
+            with self.db:
+                self.db.execute("ALTER TABLE members ADD COLUMN final TEXT NOT NULL DEFAULT '{}'")
 
     def close(self) -> None:
         self.db.close()
@@ -121,8 +126,8 @@ class RunStore:
             for r in rows:
                 cur = self.db.execute(
                     "INSERT INTO members (study_id, idx, loss, registry_name, dataset, seed,"
-                    " hparams, status, diverged_step, reason)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " hparams, status, diverged_step, reason, final)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         study_id,
                         r["idx"],
@@ -134,6 +139,7 @@ class RunStore:
                         r["status"],
                         r["diverged_step"],
                         r["reason"],
+                        json.dumps({k: _finite_or_none(v) for k, v in r["metrics"].items()}),
                     ),
                 )
                 mid = cur.lastrowid
@@ -206,37 +212,22 @@ class RunStore:
         return row is not None and row[0] is not None
 
     def members(self, study_id: int) -> list[dict[str, Any]]:
-        """Members in study order, each with its final metrics (last checkpoint)."""
+        """Members in study order, each with the final metrics its trainer reported
+        (empty unless the member is ok)."""
         rows = self.db.execute(
             "SELECT id, idx, loss, registry_name, dataset, seed, hparams, status, diverged_step,"
-            " reason FROM members WHERE study_id = ? ORDER BY idx",
+            " reason, final FROM members WHERE study_id = ? ORDER BY idx",
             (study_id,),
         ).fetchall()
+        keys = ("member_id", "index", "loss", "registry_name", "dataset", "seed", "hparams",
+                "status", "diverged_step", "reason", "metrics")
         out = []
-        for mid, idx, loss, reg, dataset, seed, hp, status, dstep, reason in rows:
-            final: dict[str, float] = {}
-            if status == "ok":
-                last = self.db.execute(
-                    "SELECT name, value FROM metrics WHERE member_id = ? AND step ="
-                    " (SELECT MAX(step) FROM metrics WHERE member_id = ?)",
-                    (mid, mid),
-                )
-                final = {n: (v if v is not None else float("nan")) for n, v in last}
-            out.append(
-                {
-                    "member_id": mid,
-                    "index": idx,
-                    "loss": loss,
-                    "registry_name": reg,
-                    "dataset": dataset,
-                    "seed": seed,
-                    "hparams": json.loads(hp),
-                    "status": status,
-                    "diverged_step": dstep,
-                    "reason": reason,
-                    "metrics": final,
-                }
-            )
+        for row in rows:
+            m = dict(zip(keys, row, strict=True))
+            m["hparams"] = json.loads(m["hparams"])
+            final = json.loads(m["metrics"]) if m["status"] == "ok" else {}
+            m["metrics"] = {k: (float("nan") if v is None else v) for k, v in final.items()}
+            out.append(m)
         return out
 
     def series(self, member_id: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
