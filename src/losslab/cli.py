@@ -74,6 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="keep ensembles already stored for this study"
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--executor",
+        choices=("in-process", "pool", "ray"),
+        default="in-process",
+        help="where ensembles train: in this process (default), a local process pool, "
+        "or Ray; the results are the same",
+    )
+    run.add_argument(
+        "--workers", type=_positive_int, help="--executor pool: processes (default: one per core)"
+    )
+    run.add_argument(
+        "--address", help="--executor ray: cluster address (default: $RAY_ADDRESS, else local)"
+    )
+    run.add_argument("--device", choices=("cpu", "cuda"), help="override train.device")
 
     lst = sub.add_parser(
         "list",
@@ -204,6 +218,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         steps=args.steps,
         resume=args.resume,
         progress=not args.quiet,
+        executor=args.executor,
+        workers=args.workers,
+        address=args.address,
+        device=args.device,
     )
     summary = result.summary
     statuses = [m["status"] for m in summary["members"]]

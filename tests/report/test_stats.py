@@ -231,7 +231,7 @@ def test_ranking_p_values_are_paired_tests_against_the_best_with_holm():
 # -- verdict ---------------------------------------------------------------------------
 
 
-def _entry(loss, rank, holm_p):
+def _entry(loss, rank, holm_p, n_pairs=3):
     return {
         "loss": loss,
         "metric": "w1",
@@ -241,6 +241,7 @@ def _entry(loss, rank, holm_p):
         "rank": rank,
         "p_vs_best": holm_p,
         "p_vs_best_holm": holm_p,
+        "n_pairs": n_pairs,
     }
 
 
@@ -252,6 +253,11 @@ def test_verdict_significant_only_if_every_other_loss_differs():
     assert close["significant"] is False
     assert close["not_separated"] == [{"loss": "b", "p_holm": 0.2}]
     assert "paired t-test" in close["test"] and close["alpha"] == 0.05
+
+
+def test_two_paired_seeds_never_support_a_conclusion():
+    v = verdict([_entry("a", 1, None), _entry("b", 2, 0.001, n_pairs=2)])
+    assert v["significant"] is False and v["not_separated"][0]["loss"] == "b"
 
 
 def test_verdict_without_a_test_is_not_significant():

@@ -42,7 +42,7 @@ METHOD = (
     "paired t-test on the per-seed final values (scipy.stats.ttest_rel, two-sided, "
     "seeds where both have a value); p-values are Holm-corrected across the comparisons "
     "within a metric. A loss is called best only if every other loss differs from it at "
-    "Holm-adjusted p < 0.05."
+    "Holm-adjusted p < 0.05 over at least 3 paired seeds."
 )
 CATALOGUE = "docs/site"  # where `losslab docs` writes the catalogue, one page per family
 

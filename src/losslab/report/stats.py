@@ -30,6 +30,9 @@ METRIC_DIRECTION: dict[str, str] = {
 """Metrics where higher is better; every metric not listed is lower-is-better."""
 
 ALPHA = 0.05
+MIN_PAIRS = 3
+"""Fewer paired seeds than this never support a conclusion (a t-test on 2 pairs has one
+degree of freedom and calls tiny, consistent differences significant)."""
 """Significance level of the Holm-adjusted paired tests."""
 TEST_NAME = "paired t-test (scipy.stats.ttest_rel, two-sided, paired by seed), Holm-adjusted"
 
@@ -223,7 +226,8 @@ def verdict(entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
     ``entries`` are one metric's :func:`ranking` entries, best first. The best
     loss is called significantly better only if every other ranked loss has a
-    Holm-adjusted paired p-value (``p_vs_best_holm``) below :data:`ALPHA`.
+    Holm-adjusted paired p-value (``p_vs_best_holm``) below :data:`ALPHA`, over at
+    least :data:`MIN_PAIRS` paired seeds.
     Returns ``{"metric", "best", "runner_up", "significant", "test", "alpha",
     "not_separated": [{"loss", "p_holm"}]}``: ``best`` / ``runner_up`` are labels
     or ``None``; ``not_separated`` lists the losses the test could not tell apart
@@ -244,7 +248,9 @@ def verdict(entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out["not_separated"] = [
         {"loss": e["loss"], "p_holm": e.get("p_vs_best_holm")}
         for e in others
-        if e.get("p_vs_best_holm") is None or e["p_vs_best_holm"] >= ALPHA
+        if e.get("p_vs_best_holm") is None
+        or e["p_vs_best_holm"] >= ALPHA
+        or (e.get("n_pairs") or 0) < MIN_PAIRS
     ]
     out["significant"] = bool(others) and not out["not_separated"]
     return out

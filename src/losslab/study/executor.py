@@ -1,17 +1,32 @@
 """Executors: run the planned ensembles and hand each one's rows to the driver.
 
-The in-process executor is the default. A task never touches the store: it
-returns its rows and the driver alone writes them (the same contract the
-process-pool and Ray executors follow).
+Three executors run the same plan through the same :func:`run_task`:
+
+* ``in-process`` (the default): ensembles one after the other in this process;
+* ``pool``: a local :class:`concurrent.futures.ProcessPoolExecutor` (``spawn``
+  context: torch and ``fork`` do not mix), one ensemble per worker at a time;
+* ``ray``: one Ray task per ensemble, on a local Ray instance or a cluster.
+
+A task never touches the store: it returns its rows and the driver alone writes
+them. Every executor yields each ensemble's rows as that ensemble finishes, in
+whatever order they finish (the store is keyed by member index). Results do not
+depend on the executor: a member's numbers come from its own RNG streams.
 """
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from multiprocessing import get_context
 from typing import Any
 
+from losslab.errors import BadInput
 from losslab.train import MemberResult, train
+
+EXECUTORS = ("in-process", "pool", "ray")
 
 
 def run_task(task: Any, progress: Callable[[int], Any] | None = None) -> list[dict]:
@@ -54,3 +69,115 @@ def run_in_process(
     """Yield each ensemble's rows as soon as it finishes."""
     for task in tasks:
         yield run_task(task, progress)
+
+
+def cpu_count() -> int:
+    """Cores this process may run on (its affinity mask, not the machine's total)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _init_pool_worker(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def run_in_pool(
+    tasks: list[Any], progress: Callable[[int], Any] | None = None, workers: int | None = None
+) -> Iterator[list[dict]]:
+    """Run ensembles in ``workers`` spawned processes (default: one per core); yield each
+    ensemble's rows as it finishes and advance ``progress`` by its steps then.
+
+    The pool never has more workers than ensembles; each worker runs torch with
+    ``max(1, cores // workers)`` threads so the workers together do not oversubscribe
+    the cores.
+    """
+    if not tasks:
+        return
+    workers = min(workers or cpu_count(), len(tasks))
+    threads = max(1, cpu_count() // workers)
+    pool = ProcessPoolExecutor(
+        workers, get_context("spawn"), initializer=_init_pool_worker, initargs=(threads,)
+    )
+    try:
+        pending = {pool.submit(run_task, task): task for task in tasks}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = pending.pop(future)
+                rows = future.result()
+                if progress is not None:
+                    progress(task.steps)
+                yield rows
+    finally:
+        # stopped early (interrupt, a store error): drop the ensembles not yet started
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def import_ray() -> Any:
+    """The ``ray`` module, or :class:`BadInput` saying how to get it."""
+    try:
+        import ray
+    except ImportError:
+        raise BadInput(
+            "--executor ray needs Ray: install losslab[ray] (pip install 'losslab[ray]')"
+        ) from None
+    return ray
+
+
+@contextmanager
+def ray_session(address: str | None = None, device: str = "cpu") -> Iterator[Any]:
+    """Connect to Ray for the length of a study and yield the ``ray`` module.
+
+    ``address`` (else ``RAY_ADDRESS``) names a running cluster; without one a local
+    Ray instance starts with one CPU per core and no dashboard. A session already
+    open in this process (``ray.init`` called by the caller) is used as it is and
+    left open. ``device="cuda"`` needs a GPU somewhere in the cluster.
+    """
+    ray = import_ray()
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    started = not ray.is_initialized()
+    if started:
+        if address:
+            ray.init(address=address)
+        else:
+            ray.init(num_cpus=cpu_count(), include_dashboard=False)
+    try:
+        if device == "cuda" and not ray.cluster_resources().get("GPU"):
+            raise BadInput("train.device = 'cuda' but the Ray cluster has no GPU")
+        yield ray
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def run_on_ray(
+    tasks: list[Any], progress: Callable[[int], Any] | None = None
+) -> Iterator[list[dict]]:
+    """One Ray task per ensemble (inside :func:`ray_session`); yield each ensemble's rows
+    as it finishes (``ray.wait``) and advance ``progress`` by its steps then.
+
+    Each task asks Ray for one CPU (Ray then runs its torch single-threaded) and, on
+    ``cuda``, one GPU.
+    """
+    ray = import_ray()
+    remote = ray.remote(run_task)
+    pending = {}
+    for task in tasks:
+        options = {"num_gpus": 1} if task.device == "cuda" else {}
+        pending[remote.options(**options).remote(task)] = task
+    try:
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            for ref in done:
+                task = pending.pop(ref)
+                rows = ray.get(ref)
+                if progress is not None:
+                    progress(task.steps)
+                yield rows
+    finally:
+        for ref in pending:  # stopped early: the ensembles not yet returned are dropped
+            ray.cancel(ref, force=True)

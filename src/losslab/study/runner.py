@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from losslab.errors import BadInput
 from losslab.report import build_report
-from losslab.study.config import load_config
-from losslab.study.executor import run_in_process
+from losslab.study.config import StudyConfig, load_config
+from losslab.study.executor import EXECUTORS, ray_session, run_in_pool, run_in_process, run_on_ray
 from losslab.study.planner import plan
 from losslab.study.store import RunStore
+
+# (tasks, progress) -> each ensemble's rows as it finishes
+Executor = Callable[[list[Any], Callable[[int], Any]], Iterator[list[dict]]]
 
 
 def slug(text: str) -> str:
@@ -35,18 +42,65 @@ def run_study(
     steps: int | None = None,
     resume: bool = False,
     progress: bool = True,
+    executor: str = "in-process",
+    workers: int | None = None,
+    address: str | None = None,
+    device: str | None = None,
 ) -> StudyRun:
     """Run the study in ``config_path``; its summary is also written to ``out``.
 
     ``out`` defaults to ``runs/<study name>``, the store to ``<out>/../losslab.db``.
     With ``resume``, ensembles already in the store are not trained again.
+    ``executor`` is ``in-process``, ``pool`` (``workers`` processes, default one per
+    core) or ``ray`` (``address`` or ``RAY_ADDRESS``, else a local Ray); the results
+    are the same under each. ``device`` overrides ``train.device``.
     """
     overrides: dict[str, dict[str, Any]] = {}
     if seeds is not None:
         overrides["study"] = {"seeds": seeds}
     if steps is not None:
-        overrides["train"] = {"steps": steps}
+        overrides.setdefault("train", {})["steps"] = steps
+    if device is not None:
+        overrides.setdefault("train", {})["device"] = device
     config = load_config(config_path, overrides)
+    with ExitStack() as stack:
+        execute = _open_executor(stack, executor, workers, address, config.train.device)
+        return _run(config, execute, out, db, resume, progress)
+
+
+def _open_executor(
+    stack: ExitStack, name: str, workers: int | None, address: str | None, device: str
+) -> Executor:
+    """Check the executor's arguments (before anything is written) and start it."""
+    if name not in EXECUTORS:
+        raise BadInput(f"unknown executor {name!r} (known: {', '.join(EXECUTORS)})")
+    if workers is not None and name != "pool":
+        raise BadInput("--workers applies to --executor pool only")
+    if workers is not None and workers < 1:
+        raise BadInput(f"--workers must be a positive integer, got {workers}")
+    if address is not None and name != "ray":
+        raise BadInput("--address applies to --executor ray only")
+    if name == "ray":
+        stack.enter_context(ray_session(address, device))
+        return run_on_ray
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise BadInput("train.device = 'cuda' but torch sees no CUDA device here")
+    if name == "pool":
+        return partial(run_in_pool, workers=workers)
+    return run_in_process  # looked up here, at call time, so tests can replace it
+
+
+def _run(
+    config: StudyConfig,
+    execute: Executor,
+    out: str | Path | None,
+    db: str | Path | None,
+    resume: bool,
+    progress: bool,
+) -> StudyRun:
     out_dir = Path(out) if out is not None else Path("runs") / slug(config.study.name)
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = Path(db) if db is not None else out_dir.resolve().parent / "losslab.db"
@@ -61,7 +115,7 @@ def run_study(
         with tqdm(
             total=total, unit="step", desc=config.study.name, disable=not progress or None
         ) as bar:
-            for rows in run_in_process(tasks, bar.update):
+            for rows in execute(tasks, bar.update):
                 store.write_members(study_id, rows)
         store.finish_study(study_id)
         return StudyRun(build_report(store, study_id, out_dir), out_dir, db_path)
