@@ -112,3 +112,47 @@ def test_mismatched_dimensions_raise():
         mode_coverage(np.zeros((3, 2)), np.zeros((4, 3)), 1.0)
     with pytest.raises(ValueError):
         mode_coverage(np.zeros((3, 2)), np.zeros((4, 2)), 0.0)
+
+
+def _plain_loop_coverage(samples, centers, std):
+    """The published protocol written as plain loops (independent of the module)."""
+    import math
+
+    counts = [0] * len(centers)
+    n_hq = 0
+    for x in samples:
+        dists = [math.dist(x, c) for c in centers]
+        k = min(range(len(centers)), key=lambda i: dists[i])
+        if dists[k] <= 3 * std:
+            counts[k] += 1
+            n_hq += 1
+    modes = sum(1 for c in counts if c > 0)
+    if n_hq == 0:
+        return modes, 0.0, math.log(len(centers))
+    kl = sum((c / n_hq) * math.log(len(centers) * c / n_hq) for c in counts if c > 0)
+    return modes, n_hq / len(samples), kl
+
+
+@pytest.mark.parametrize("case", ["all", "one", "none", "low-quality-only"])
+def test_mode_coverage_matches_a_plain_loop_on_constructed_sets(case):
+    rng = np.random.default_rng(3)
+    angles = 2 * np.pi * np.arange(8) / 8
+    centers = np.stack([np.cos(angles), np.sin(angles)], 1)
+    std = 0.02
+    if case == "all":
+        samples = centers[rng.integers(0, 8, 400)] + std * rng.standard_normal((400, 2))
+    elif case == "one":
+        samples = centers[[2] * 300] + std * rng.standard_normal((300, 2))
+    elif case == "none":
+        samples = 0.5 * centers[rng.integers(0, 8, 200)]  # all halfway to the origin
+    else:  # mode 5 is only ever the nearest centre of samples beyond 3 std of it
+        good = centers[rng.integers(0, 4, 300)] + std * rng.standard_normal((300, 2))
+        bad = centers[[5] * 50] * (1 + 5 * std)  # 5 std outside, still nearest to mode 5
+        samples = np.concatenate([good, bad])
+    got = mode_coverage(samples, centers, std)
+    modes, hq, kl = _plain_loop_coverage(samples, centers, std)
+    assert got["modes"] == modes
+    assert got["high_quality"] == pytest.approx(hq)
+    assert got["reverse_kl"] == pytest.approx(kl)
+    if case == "low-quality-only":
+        assert modes == 4  # mode 5 not captured by its low-quality samples

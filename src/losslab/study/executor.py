@@ -180,4 +180,4 @@ def run_on_ray(
                 yield rows
     finally:
         for ref in pending:  # stopped early: the ensembles not yet returned are dropped
-            ray.cancel(ref, force=True)
+            ray.cancel(ref)
