@@ -165,12 +165,12 @@ def _add_probe_and_reproduce(sub: argparse._SubParsersAction) -> None:
         "beside the published ones (mean +- standard error over seeds), with the training\n"
         "budget used. Available: pacgan-ring, pacgan-grid (PacGAN, Lin et al. 2018,\n"
         "plain GAN row).",
-        epilog="Example:\n  losslab reproduce pacgan-ring --steps 2000 --out runs/pacgan-ring",
+        epilog="Example:\n  losslab reproduce pacgan-ring --out runs/pacgan-ring",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rep.add_argument("name", help="pacgan-ring or pacgan-grid")
-    rep.add_argument("--steps", type=_positive_int, default=2000,
-                     help="generator steps (the paper: 400,000; default 2000, cut for time)")
+    rep.add_argument("--steps", type=_positive_int, default=1000,
+                     help="generator steps (the paper: 400,000; default 1000, cut for time)")
     rep.add_argument("--seeds", type=_positive_int, help="override the paper's 10 seeds")
     rep.add_argument("--out", help="output folder (default: runs/<name>)")
     rep.add_argument("--db", help="SQLite run store (default: <out>/../losslab.db)")
