@@ -17,7 +17,9 @@ def test_compare_rows_is_mean_and_standard_error_over_ok_seeds():
         for i, (m, h) in enumerate(zip(modes, hq, strict=True))
     ]
     members.append({"status": "diverged", "metrics": {}})
-    rows = {r["metric"]: r for r in compare_rows({"members": members}, REPRODUCTIONS["pacgan-ring"])}
+    rows = {
+        r["metric"]: r for r in compare_rows({"members": members}, REPRODUCTIONS["pacgan-ring"])
+    }
     mean, se = rows["modes"]["ours"]
     assert mean == pytest.approx(np.mean(modes))
     assert se == pytest.approx(np.std(modes, ddof=1) / math.sqrt(4))
@@ -29,8 +31,9 @@ def test_compare_rows_is_mean_and_standard_error_over_ok_seeds():
 
 def test_reproduce_runs_the_protocol_and_prints_both_rows(tmp_path, capsys):
     out = tmp_path / "pacgan-ring"
-    code = main(["reproduce", "pacgan-ring", "--steps", "3", "--seeds", "2", "--out", str(out),
-                 "--quiet"])
+    code = main(
+        ["reproduce", "pacgan-ring", "--steps", "3", "--seeds", "2", "--out", str(out), "--quiet"]
+    )
     text = capsys.readouterr().out
     assert code == 0
     assert "budget: 3 generator steps of the paper's 400,000" in text
