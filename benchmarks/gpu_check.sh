@@ -54,22 +54,23 @@ step() {
     rc=$?
     t1=$(date +%s.%N)
     WALL[$name]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+    echo "== $name: ${WALL[$name]} s"
     if ((rc == 124)); then
-        echo "== $name: ran past ${limit}s" >&2
+        echo "== $name: ran past its limit of ${limit}s" >&2
         WALL[$name]="${WALL[$name]} (timed out)"
-        [[ $required == yes ]] && failed=1
     elif ((rc != 0)); then
         echo "== $name: failed with exit code $rc" >&2
-        WALL[$name]="${WALL[$name]} (failed)"
-        [[ $required == yes ]] && failed=1
+        WALL[$name]="${WALL[$name]} (failed, exit $rc)"
     fi
-    echo "== $name: ${WALL[$name]} s"
+    if ((rc != 0)) && [[ $required == yes ]]; then
+        failed=1
+    fi
 }
 
-step benchmark 120 yes "$PY" benchmarks/ensemble_vs_loop.py --steps 200 --repeats 1
-step study-cuda 110 yes "$PY" -m losslab.cli run examples/seed-1d.toml --steps 300 --device cuda \
+step benchmark 150 yes "$PY" benchmarks/ensemble_vs_loop.py --steps 200 --repeats 1
+step study-cuda 100 yes "$PY" -m losslab.cli run examples/seed-1d.toml --steps 300 --device cuda \
     --out "$OUT" --db "$OUT.db" --quiet
-step study-cpu 60 no "$PY" -m losslab.cli run examples/seed-1d.toml --steps 300 --device cpu \
+step study-cpu 40 no "$PY" -m losslab.cli run examples/seed-1d.toml --steps 300 --device cpu \
     --out "$OUT-cpu" --db "$OUT-cpu.db" --quiet
 
 echo
