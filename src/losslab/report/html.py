@@ -111,7 +111,7 @@ def verdict_text(v: Mapping[str, Any]) -> str:
     parts = [
         f"no significant difference between {best} and {x['loss']} ("
         + (
-            "no test: fewer than 2 seeds with values for both"
+            "no test: fewer than 2 paired seeds, or identical values on every seed"
             if x["p_holm"] is None
             else f"Holm-adjusted p = {fmt_p(x['p_holm'])}"
         )
