@@ -34,7 +34,7 @@ from losslab.nets import EnsembleMLP
 from losslab.rng import numpy_generator, torch_generator
 from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
 from losslab.train.recorder import Recorder
-from losslab.train.result import MemberResult
+from losslab.train.result import Divergence, MemberResult
 
 SERIES = {
     "d_loss": "discriminator objective (with its penalty) at the member's last critic step",
@@ -262,8 +262,8 @@ def fit_adversarial(
     # members active at critic step j: the prefix [0, prefix[j]) (members sorted by n_critic)
     prefix = [sum(m.n_critic > j for m in members) for j in range(draws.n_critic_max)]
     in_prefix = [torch.arange(S, device=dev) < k for k in prefix]
-    alive = torch.ones(S, dtype=torch.bool, device=dev)
-    diverged_at: list[int | None] = [None] * S
+    divergence = Divergence(S, dev, unit="generator step")
+    alive = divergence.alive
     rec = Recorder(task.steps, task.record_every, S)
     evaluator = _Evaluator(task, G, D)
     evaluator.evaluate(0, alive)
@@ -326,11 +326,8 @@ def fit_adversarial(
         g_opt.step(grads, alive)
         g_loss = g_loss.detach()
 
-        bad = alive & ~(torch.isfinite(last["d_loss"]) & torch.isfinite(g_loss))
-        if bad.any():
-            for s in torch.nonzero(bad).flatten().tolist():
-                diverged_at[s] = step
-            alive = alive & ~bad
+        divergence.check(step, last["d_loss"], g_loss)
+        alive = divergence.alive
         if recording:
             g_norm, g_layers, g_mean = _grad_stats(list(grads), g_layer_sizes)
             rec.record(
@@ -354,13 +351,11 @@ def fit_adversarial(
     evaluator.critic_grid()
     results = []
     for s, m in enumerate(members):
-        ok = diverged_at[s] is None
+        ok = divergence.ok(s)
         results.append(
             MemberResult(
                 index=m.index,
-                status="ok" if ok else "diverged",
-                diverged_step=diverged_at[s],
-                reason="" if ok else f"non-finite loss at generator step {diverged_at[s]}",
+                **divergence.status(s),
                 series_steps=rec.steps.copy(),
                 series=rec.member_series(s),
                 checkpoint_steps=list(evaluator.steps),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
 
 @dataclass
@@ -22,3 +23,38 @@ class MemberResult:
     reference: np.ndarray | None = None
     # further arrays for the report, by name (e.g. "generated@250", "critic")
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class Divergence:
+    """Which members have gone non-finite, and at which step (one rule for every trainer).
+
+    A member whose loss is NaN/inf at a step is *diverged* from that step on: it is
+    masked out of every later update and reported with the step; the others go on.
+    """
+
+    def __init__(self, n_members: int, device: torch.device | str = "cpu", unit: str = "step"):
+        self.alive = torch.ones(n_members, dtype=torch.bool, device=device)
+        self.step: list[int | None] = [None] * n_members
+        self.unit = unit
+
+    def check(self, step: int, *losses: torch.Tensor) -> None:
+        """Mark alive members with any non-finite value among ``losses`` (each ``[S]``)."""
+        finite = torch.stack([torch.isfinite(v) for v in losses]).all(0)
+        bad = self.alive & ~finite
+        if bad.any():
+            for s in torch.nonzero(bad).flatten().tolist():
+                self.step[s] = step
+            self.alive = self.alive & ~bad
+
+    def ok(self, s: int) -> bool:
+        return self.step[s] is None
+
+    def status(self, s: int) -> dict:
+        """``status``, ``diverged_step`` and ``reason`` of member ``s`` for its MemberResult."""
+        if self.ok(s):
+            return {"status": "ok", "diverged_step": None, "reason": ""}
+        return {
+            "status": "diverged",
+            "diverged_step": self.step[s],
+            "reason": f"non-finite loss at {self.unit} {self.step[s]}",
+        }

@@ -46,7 +46,7 @@ from losslab.nets import EnsembleMLP
 from losslab.rng import numpy_generator, torch_generator
 from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
 from losslab.train.recorder import Recorder
-from losslab.train.result import MemberResult
+from losslab.train.result import Divergence, MemberResult
 
 SERIES = {
     "loss": "the member's training loss on its minibatch",
@@ -227,8 +227,8 @@ def train_supervised(
     opt = EnsembleOptimizer(params, [m.optimizer for m in members])
     samplers = [_EpochSampler(numpy_generator(a, b, "batch"), data.n_train) for a, b in seeds]
     rows = torch.arange(S, device=dev).unsqueeze(1)
-    alive = torch.ones(S, dtype=torch.bool, device=dev)
-    diverged_at: list[int | None] = [None] * S
+    divergence = Divergence(S, dev)
+    alive = divergence.alive
     rec = Recorder(task.steps, task.record_every, S)
     evaluator = _Evaluator(task, net, groups, data)
     evaluator.evaluate(0, alive)
@@ -247,11 +247,8 @@ def train_supervised(
         opt.step(grads, alive)
         loss = loss.detach()
 
-        bad = alive & ~torch.isfinite(loss)
-        if bad.any():
-            for s in torch.nonzero(bad).flatten().tolist():
-                diverged_at[s] = step
-            alive = alive & ~bad
+        divergence.check(step, loss)
+        alive = divergence.alive
         if rec.due(step):
             grad_norm = torch.stack([g.pow(2).flatten(1).sum(1) for g in grads]).sum(0).sqrt()
             rec.record(step, loss=loss, grad_norm=grad_norm)
@@ -263,13 +260,11 @@ def train_supervised(
     final = evaluator.test_metrics(alive)
     results = []
     for s, m in enumerate(members):
-        ok = diverged_at[s] is None
+        ok = divergence.ok(s)
         results.append(
             MemberResult(
                 index=m.index,
-                status="ok" if ok else "diverged",
-                diverged_step=diverged_at[s],
-                reason="" if ok else f"non-finite loss at step {diverged_at[s]}",
+                **divergence.status(s),
                 series_steps=rec.steps.copy(),
                 series=rec.member_series(s),
                 checkpoint_steps=list(evaluator.steps),
