@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from losslab.study.config import StudyConfig, load_config
 from losslab.study.executor import EXECUTORS, ray_session, run_in_pool, run_in_process, run_on_ray
 from losslab.study.planner import plan
 from losslab.study.store import RunStore
+from losslab.train.adversarial import AdversarialTask
 
 # (tasks, progress) -> each ensemble's rows as it finishes
 Executor = Callable[[list[Any], Callable[[int], Any]], Iterator[list[dict]]]
@@ -32,6 +33,25 @@ class StudyRun:
     summary: dict[str, Any]
     out_dir: Path
     db_path: Path
+
+
+def _checkpoint_file(folder: Path, first_member: int) -> Path:
+    return folder / f"ensemble-{first_member}.pt"
+
+
+def _with_checkpoints(tasks: list[Any], folder: Path, resume: bool) -> list[Any]:
+    """Adversarial ensembles checkpoint into ``folder`` (kept only with ``resume``), so a
+    study killed mid-training continues from its last checkpoint."""
+    if not resume and folder.exists():
+        for stale in folder.glob("ensemble-*.pt"):
+            stale.unlink()
+    out = []
+    for t in tasks:
+        if isinstance(t, AdversarialTask):
+            first = min(m.index for m in t.members)
+            t = replace(t, checkpoint_path=str(_checkpoint_file(folder, first).resolve()))
+        out.append(t)
+    return out
 
 
 def run_study(
@@ -111,12 +131,15 @@ def _run(
         )
         done = store.completed(study_id)
         tasks = [t for t in plan(config) if not all(m.index in done for m in t.members)]
+        tasks = _with_checkpoints(tasks, out_dir / "checkpoints", resume)
         total = sum(t.steps for t in tasks)
         with tqdm(
             total=total, unit="step", desc=config.study.name, disable=not progress or None
         ) as bar:
             for rows in execute(tasks, bar.update):
                 store.write_members(study_id, rows)
+                # the ensemble is safely stored: its checkpoint is no longer needed
+                _checkpoint_file(out_dir / "checkpoints", rows[0]["idx"]).unlink(missing_ok=True)
         store.finish_study(study_id)
         return StudyRun(build_report(store, study_id, out_dir), out_dir, db_path)
     finally:

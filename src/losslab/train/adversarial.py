@@ -32,6 +32,7 @@ from losslab.losses.penalties import gradient_penalty
 from losslab.metrics import sample_metrics
 from losslab.nets import EnsembleMLP
 from losslab.rng import numpy_generator, torch_generator
+from losslab.train import checkpoint
 from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
 from losslab.train.recorder import Recorder
 from losslab.train.result import Divergence, MemberResult
@@ -103,6 +104,10 @@ class AdversarialTask:
     # training set of N points once and trains on minibatches drawn from it uniformly
     # with replacement.
     data_points: int | None = None
+    # where to keep this ensemble's checkpoint (None: no checkpoints), and how often
+    # (in generator steps, rounded up to the draw chunk)
+    checkpoint_path: str | None = None
+    checkpoint_every: int = 256
 
 
 @dataclass
@@ -270,7 +275,14 @@ def fit_adversarial(
 
     nan = torch.full((S,), float("nan"), device=dev)
     chunk: dict[str, torch.Tensor] = {}
-    for step in range(1, task.steps + 1):
+    carried = {"G": G, "D": D, "g_opt": g_opt, "d_opt": d_opt, "draws": draws, "rec": rec,
+               "evaluator": evaluator, "divergence": divergence}
+    start = _restore(task, carried) + 1
+    alive = divergence.alive
+    if progress is not None and start > 1:
+        progress(start - 1)
+    every = -(-task.checkpoint_every // CHUNK) * CHUNK
+    for step in range(start, task.steps + 1):
         c = (step - 1) % CHUNK
         if c == 0:
             chunk = draws.chunk(min(CHUNK, task.steps - step + 1))
@@ -345,6 +357,8 @@ def fit_adversarial(
             )
         if step % task.eval_every == 0 or step == task.steps:
             evaluator.evaluate(step, alive)
+        if task.checkpoint_path and step % every == 0 and step < task.steps:
+            _checkpoint(task, carried, step)
         if progress is not None:
             progress(1)
 
@@ -367,6 +381,62 @@ def fit_adversarial(
             )
         )
     return results, G, D
+
+
+def _checkpoint(task: AdversarialTask, parts: dict[str, Any], step: int) -> None:
+    """Save everything the loop carries from one step to the next (see train.checkpoint)."""
+    draws, rec, ev, div = parts["draws"], parts["rec"], parts["evaluator"], parts["divergence"]
+    checkpoint.save(
+        task.checkpoint_path,
+        {
+            "step": step,
+            "members": [m.index for m in task.members],
+            "G": parts["G"].state_dict(),
+            "D": parts["D"].state_dict(),
+            "optimizers": {
+                k: {"t": o.step_count, "m": o.exp_avg, "v": o.exp_avg_sq}
+                for k, o in (("g", parts["g_opt"]), ("d", parts["d_opt"]))
+            },
+            "rng": {
+                "data": [g.bit_generator.state for g in draws.data_rng],
+                "latent": [g.get_state() for g in draws.latent_rng],
+                "penalty": [g.get_state() for g in draws.penalty_rng],
+            },
+            "recorder": rec.buffers,
+            "evaluator": {"steps": ev.steps, "values": ev.values, "arrays": ev.arrays},
+            "divergence": {"alive": div.alive, "step": [-1 if s is None else s for s in div.step]},
+        },
+    )
+
+
+def _restore(task: AdversarialTask, parts: dict[str, Any]) -> int:
+    """Load the ensemble's checkpoint if there is one; return the last completed step."""
+    state = checkpoint.load(task.checkpoint_path) if task.checkpoint_path else None
+    if state is None or state["members"] != [m.index for m in task.members]:
+        return 0
+    parts["G"].load_state_dict(state["G"])
+    parts["D"].load_state_dict(state["D"])
+    for key in ("g", "d"):
+        opt, saved = parts[f"{key}_opt"], state["optimizers"][key]
+        opt.step_count.copy_(saved["t"])
+        for mine, theirs in ((opt.exp_avg, saved["m"]), (opt.exp_avg_sq, saved["v"])):
+            for a, b in zip(mine, theirs, strict=True):
+                a.copy_(b)
+    draws = parts["draws"]
+    for g, st in zip(draws.data_rng, state["rng"]["data"], strict=True):
+        g.bit_generator.state = st
+    for gens, key in ((draws.latent_rng, "latent"), (draws.penalty_rng, "penalty")):
+        for g, st in zip(gens, state["rng"][key], strict=True):
+            g.set_state(st)
+    parts["rec"].buffers = dict(state["recorder"])
+    ev = parts["evaluator"]
+    ev.steps = list(state["evaluator"]["steps"])
+    ev.values = state["evaluator"]["values"]
+    ev.arrays = checkpoint.to_numpy(state["evaluator"]["arrays"])
+    div = parts["divergence"]
+    div.alive = state["divergence"]["alive"]
+    div.step = [None if s < 0 else s for s in state["divergence"]["step"]]
+    return int(state["step"])
 
 
 class _Evaluator:
