@@ -126,3 +126,21 @@ def test_resume_with_a_changed_config_is_bad_input(tmp_path, config, capsys):
     assert main(["run", str(config), "--out", str(out), "--quiet"]) == 0
     assert main(["run", str(config), "--out", str(out), "--quiet", "--steps", "5", "--resume"]) == 2
     assert "config differs" in capsys.readouterr().err
+
+
+def test_a_crashing_ensemble_is_recorded_as_failed_and_the_study_goes_on(tmp_path, monkeypatch):
+    path = tmp_path / "tiny.toml"
+    path.write_text(CONFIG.format(max_ensemble=2))
+    real_train = executor.train
+
+    def crash_first(task, progress=None):
+        if task.members[0].index == 0:
+            raise RuntimeError("boom")
+        return real_train(task, progress)
+
+    monkeypatch.setattr(executor, "train", crash_first)
+    summary = run_study(path, out=tmp_path / "o", progress=False).summary
+    statuses = [(m["index"], m["status"]) for m in summary["members"]]
+    assert statuses == [(0, "failed"), (1, "failed"), (2, "ok"), (3, "ok")]
+    reason = summary["members"][0]["reason"]
+    assert reason.startswith("RuntimeError: boom (at test_runner.py:")

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
 from losslab.errors import BadInput
@@ -34,11 +35,13 @@ def run_task(task: Any, progress: Callable[[int], Any] | None = None) -> list[di
     try:
         results = train(task, progress)
     except Exception as exc:  # noqa: BLE001 - recorded per member, the study goes on
-        reason = f"{type(exc).__name__}: {exc}"
-        last = traceback.format_exc(limit=-1).strip().splitlines()[-1]
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        reason = (
+            f"{type(exc).__name__}: {exc} "
+            f"(at {Path(where.filename).name}:{where.lineno}, in {where.name})"
+        )
         results = [
-            MemberResult(index=m.index, status="failed", reason=f"{reason} ({last})")
-            for m in task.members
+            MemberResult(index=m.index, status="failed", reason=reason) for m in task.members
         ]
     return [_row(task, m, r) for m, r in zip(task.members, results, strict=True)]
 
