@@ -48,8 +48,21 @@ def _gaussian_mixture(
     return (centers[modes] + std * noise).astype(np.float32)
 
 
+class _IsotropicMixture(Dataset):
+    """Base of the mixtures with known centres: equal weights, one ``std`` for every mode.
+
+    Subclasses define the ``std`` field and :meth:`mode_centers`.
+    """
+
+    def mode_std(self) -> float:
+        return float(self.std)
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return _gaussian_mixture(self.mode_centers(), self.std, n, rng)
+
+
 @register_dataset
-class Ring8(Dataset):
+class Ring8(_IsotropicMixture):
     """``modes`` Gaussians of standard deviation ``std``, equally likely, with
     centres on the circle of radius ``radius`` at angles 2 pi k / modes,
     k = 0..modes-1 (so centre 0 is (radius, 0) and no two centres coincide).
@@ -65,12 +78,6 @@ class Ring8(Dataset):
         angles = 2.0 * math.pi * np.arange(self.modes) / self.modes
         return self.radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
 
-    def mode_std(self) -> float:
-        return float(self.std)
-
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        return _gaussian_mixture(self.mode_centers(), self.std, n, rng)
-
     def describe(self) -> str:
         return (
             f"ring8: {self.modes} Gaussians (std {self.std:g}) on a circle of radius "
@@ -79,7 +86,7 @@ class Ring8(Dataset):
 
 
 @register_dataset
-class Grid25(Dataset):
+class Grid25(_IsotropicMixture):
     """``side`` x ``side`` Gaussians of standard deviation ``std``, equally likely,
     centred at (spacing (i - (side-1)/2), spacing (j - (side-1)/2)) for
     i, j = 0..side-1: {-4, -2, 0, 2, 4}^2 with the defaults.
@@ -97,12 +104,6 @@ class Grid25(Dataset):
         coords = self.spacing * (np.arange(self.side) - (self.side - 1) / 2)
         return np.array(list(itertools.product(coords, coords)), dtype=np.float64)
 
-    def mode_std(self) -> float:
-        return float(self.std)
-
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        return _gaussian_mixture(self.mode_centers(), self.std, n, rng)
-
     def describe(self) -> str:
         return (
             f"grid25: {self.side}x{self.side} grid of Gaussians (std {self.std:g}) "
@@ -111,7 +112,7 @@ class Grid25(Dataset):
 
 
 @register_dataset
-class MixtureND(Dataset):
+class MixtureND(_IsotropicMixture):
     """``modes`` Gaussians of standard deviation ``std`` in ``dim`` dimensions,
     equally likely, centred at ``modes`` points drawn once from N(0, scale^2 I)
     by ``numpy.random.default_rng(center_seed)``.
@@ -144,12 +145,6 @@ class MixtureND(Dataset):
     def mode_centers(self) -> np.ndarray:
         center_rng = np.random.default_rng(self.center_seed)
         return center_rng.normal(0.0, self.scale, size=(self.modes, self.n_dims))
-
-    def mode_std(self) -> float:
-        return float(self.std)
-
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        return _gaussian_mixture(self.mode_centers(), self.std, n, rng)
 
     def describe(self) -> str:
         return (
