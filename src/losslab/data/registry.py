@@ -46,6 +46,11 @@ class Dataset(BaseModel):
         """The standard deviation of each mode (for the 3-sigma rule), or None."""
         return None
 
+    def extra_metrics(self, generated: np.ndarray) -> dict[str, float]:
+        """Metrics only this dataset can compute on ``generated`` ``[n, dim]`` samples
+        (for example a classifier's verdict on images); none by default."""
+        return {}
+
     def describe(self) -> str:
         """One line saying what the dataset is."""
         knobs = ", ".join(f"{k}={v!r}" for k, v in self.model_dump().items() if k != "name")

@@ -20,16 +20,26 @@ from losslab.errors import BadInput
 
 @dataclass(frozen=True)
 class Hyperparameter:
-    """A knob of a loss: its default, what it does, and its valid range."""
+    """A knob of a loss: its default, what it does, and its valid range.
 
-    default: float
+    A knob with ``choices`` takes one of those strings (a noise schedule, a
+    parameterisation); every other knob is a number.
+    """
+
+    default: float | str
     doc: str
     low: float | None = None
     high: float | None = None
     integer: bool = False
+    choices: tuple[str, ...] | None = None
 
-    def check(self, loss: str, name: str, value: Any) -> float:
-        """Return ``value`` as a number, or raise :class:`BadInput` naming it."""
+    def check(self, loss: str, name: str, value: Any) -> float | str:
+        """Return ``value`` as a number (or one of the choices), or raise :class:`BadInput`."""
+        if self.choices is not None:
+            if value not in self.choices:
+                allowed = ", ".join(repr(c) for c in self.choices)
+                raise BadInput(f"loss '{loss}': {name} = {value!r} must be one of {allowed}")
+            return value
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise BadInput(f"loss '{loss}': {name} = {value!r} must be a number")
         if self.integer and not float(value).is_integer():
@@ -114,7 +124,7 @@ class LossSpec:
         accepted = inspect.signature(fn).parameters
         return functools.partial(fn, **{k: v for k, v in hparams.items() if k in accepted})
 
-    def hyperparameters(self, overrides: dict[str, Any] | None = None) -> dict[str, float]:
+    def hyperparameters(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """Defaults merged with ``overrides``; unknown or invalid knobs raise BadInput."""
         knobs = self.card.hyperparameters
         values = {k: h.default for k, h in knobs.items()}
@@ -159,5 +169,7 @@ def _load_families() -> None:
     from losslab.losses import (  # noqa: F401
         adversarial,
         classification,
+        diffusion,
+        energy,
         regression,
     )

@@ -1,0 +1,1 @@
+"""Diffusion losses (DDPM): noise-, x0- and v-prediction."""

@@ -1,0 +1,1 @@
+"""Energy-based losses: maximum likelihood with Langevin MCMC, denoising score matching."""

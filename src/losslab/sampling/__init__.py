@@ -1,0 +1,1 @@
+"""Samplers: Langevin MCMC (plain and annealed) and the DDPM forward/reverse processes."""
