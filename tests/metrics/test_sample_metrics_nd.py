@@ -94,7 +94,10 @@ def test_mismatched_reference_raises():
 
 
 def test_metric_info_describes_every_key_in_one_line():
+    from losslab.metrics import DIGIT_METRIC_NAMES
+
     keys = set(SAMPLE_METRIC_NAMES) | set(SAMPLE_METRIC_NAMES_ND) | set(MODE_METRIC_NAMES)
+    keys |= set(DIGIT_METRIC_NAMES)
     assert keys == set(METRIC_INFO)
     for key, line in METRIC_INFO.items():
         assert "\n" not in line and line

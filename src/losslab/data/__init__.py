@@ -6,7 +6,8 @@
 
 from typing import Any
 
-from losslab.data import oned, twod  # noqa: F401  (registers the built-in datasets)
+from losslab.data import images, oned, twod  # noqa: F401  (registers the built-in datasets)
+from losslab.data.images import DigitsImages, load_digit_images
 from losslab.data.oned import Gaussian, LogNormal, Mixture, StudentT, Uniform
 from losslab.data.registry import (
     DATASETS,
@@ -29,6 +30,7 @@ __all__ = [
     "DATASETS",
     "Dataset",
     "DatasetConfig",
+    "DigitsImages",
     "Gaussian",
     "Grid25",
     "LogNormal",
@@ -44,6 +46,7 @@ __all__ = [
     "Uniform",
     "dataset_config_type",
     "describe_validation_error",
+    "load_digit_images",
     "make_dataset",
     "register_dataset",
 ]

@@ -1,5 +1,13 @@
 """Metrics: plain functions over arrays, each documented with its definition and source."""
 
+from losslab.metrics.digits import (
+    DIGIT_METRIC_NAMES,
+    class_histogram_metrics,
+    classifier_accuracy,
+    digit_classifier,
+    digit_metrics,
+    digit_probabilities,
+)
 from losslab.metrics.distances import (
     energy_distance_nd,
     exact_w1,
@@ -39,6 +47,12 @@ from losslab.metrics.supervised import (
 )
 
 __all__ = [
+    "DIGIT_METRIC_NAMES",
+    "class_histogram_metrics",
+    "classifier_accuracy",
+    "digit_classifier",
+    "digit_metrics",
+    "digit_probabilities",
     "CLASSIFICATION_METRIC_NAMES",
     "REGRESSION_METRIC_NAMES",
     "SUPERVISED_HIGHER_IS_BETTER",

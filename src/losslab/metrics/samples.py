@@ -59,6 +59,18 @@ METRIC_INFO: dict[str, str] = {
         "unbiased squared MMD with a Gaussian kernel (median-distance width), lower is "
         "better, noise around 0 can make it slightly negative; N-D only, all samples"
     ),
+    "digit_modes": (
+        "digit classes (of 10, or of the dataset's classes) predicted for at least one "
+        "confidently classified sample (max probability >= 0.9), higher is better; image data"
+    ),
+    "digit_confident": (
+        "fraction of samples a fixed digit classifier labels with probability >= 0.9 "
+        "(as a target class), higher is better; image data"
+    ),
+    "digit_reverse_kl": (
+        "KL(class histogram of the confident samples || uniform over the classes), lower is "
+        "better: 0 = every class equally, log(classes) = one class or no confident sample"
+    ),
 }
 """One line per metric key of :func:`sample_metrics`: what it is, which way is
 better, and on how many samples it is estimated."""

@@ -23,6 +23,8 @@ from scipy import stats
 METRIC_DIRECTION: dict[str, str] = {
     "modes": "max",
     "high_quality": "max",
+    "digit_modes": "max",
+    "digit_confident": "max",
     "accuracy": "max",
     "balanced_accuracy": "max",
     "macro_f1": "max",
