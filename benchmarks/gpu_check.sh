@@ -4,7 +4,10 @@
 #   1. the seed-1d benchmark (ensemble vs loop; it runs on the CPU), 200 steps, 1 repeat;
 #   2. `losslab run examples/seed-1d.toml --steps 300 --device cuda` (48 members, one ensemble);
 #   3. the same study on the CPU, for the ratio (informative only: skipped when the
-#      budget is spent, and its failure or time-out does not fail the check).
+#      budget is spent, and its failure or time-out does not fail the check);
+#   4. every generative trainer on cuda: benchmarks/gpu_families.toml (GAN, EBGAN,
+#      Langevin EBM, annealed DSM, DDPM; 200 steps);
+#   5. the supervised trainer on cuda: examples/classification.toml, 100 steps, 2 seeds.
 #
 # Prints each step's wall time and the CPU/GPU ratio of the study.
 # Exit codes: 0 checked, 1 a step failed or ran past its time limit, 2 no usable GPU here.
@@ -67,15 +70,19 @@ step() {
     fi
 }
 
-step benchmark 150 yes "$PY" benchmarks/ensemble_vs_loop.py --steps 200 --repeats 1
-step study-cuda 100 yes "$PY" -m losslab.cli run examples/seed-1d.toml --steps 300 --device cuda \
+step benchmark 100 yes "$PY" benchmarks/ensemble_vs_loop.py --steps 200 --repeats 1
+step study-cuda 60 yes "$PY" -m losslab.cli run examples/seed-1d.toml --steps 300 --device cuda \
     --out "$OUT" --db "$OUT.db" --quiet
 step study-cpu 40 no "$PY" -m losslab.cli run examples/seed-1d.toml --steps 300 --device cpu \
     --out "$OUT-cpu" --db "$OUT-cpu.db" --quiet
+step families-cuda 60 yes "$PY" -m losslab.cli run benchmarks/gpu_families.toml --device cuda \
+    --out "$OUT-families" --db "$OUT-families.db" --quiet
+step supervised-cuda 40 yes "$PY" -m losslab.cli run examples/classification.toml --steps 100 \
+    --seeds 2 --device cuda --out "$OUT-supervised" --db "$OUT-supervised.db" --quiet
 
 echo
 echo "summary (wall seconds, this machine):"
-for name in benchmark study-cuda study-cpu; do
+for name in benchmark study-cuda study-cpu families-cuda supervised-cuda; do
     printf '  %-11s %s\n' "$name" "${WALL[$name]:-skipped}"
 done
 cuda=${WALL[study-cuda]:-} cpu=${WALL[study-cpu]:-}

@@ -10,6 +10,7 @@ import pytest
 from losslab.report.figures_images import (
     DPI,
     PANEL_INCHES,
+    TITLE_INCHES,
     image_grid,
     plot_sample_grids,
     sample_grids_figure,
@@ -38,7 +39,7 @@ def test_png_written_with_one_panel_per_label_plus_real(tmp_path, labels):
     rows = -(-panels // cols)
     width, height = png_size(path)
     assert width == round(PANEL_INCHES * cols * DPI)
-    assert height == round((PANEL_INCHES * rows + 0.4) * DPI)
+    assert height == round(((PANEL_INCHES + TITLE_INCHES) * rows + 0.4) * DPI)
 
 
 def test_panels_titles_pictures_and_diverged(tmp_path):

@@ -99,6 +99,7 @@ def test_ranking_lower_is_better_by_default():
 
 def test_ranking_higher_is_better_for_mode_metrics():
     higher = {"modes", "high_quality", "accuracy", "balanced_accuracy", "macro_f1"}
+    higher |= {"digit_modes", "digit_confident"}
     assert {k for k, v in METRIC_DIRECTION.items() if v == "max"} == higher
     members = [
         _member("a", 0, modes=3.0, high_quality=0.9, reverse_kl=0.5),

@@ -17,7 +17,10 @@ WIDTH = 88  # text width of ``explain``; the boxed formula and the example are n
 
 
 def knob_range(knob: Hyperparameter) -> str:
-    """The valid range of a knob as an interval, e.g. ``[0, inf)`` or ``any``."""
+    """The valid range of a knob as an interval, e.g. ``[0, inf)`` or ``any``; for a
+    knob with choices, the choices (``linear | cosine``)."""
+    if knob.choices is not None:
+        return " | ".join(knob.choices)
     if knob.low is None and knob.high is None:
         text = "any"
     else:
@@ -28,6 +31,8 @@ def knob_range(knob: Hyperparameter) -> str:
 
 
 def knob_default(knob: Hyperparameter) -> str:
+    if knob.choices is not None:
+        return str(knob.default)
     return f"{int(knob.default)}" if knob.integer else f"{knob.default:g}"
 
 
@@ -39,7 +44,7 @@ def training_line(spec: LossSpec) -> str:
         parts.append(f"betas ({opt.betas[0]:g}, {opt.betas[1]:g})")
     elif opt.name == "rmsprop":
         parts.append(f"alpha {opt.alpha:g}")
-    parts += [f"{k} {v}" for k, v in spec.training.items()]
+    parts += [f"{k} {v}" for k, v in spec.training.items() if not callable(v)]
     return "; ".join(parts)
 
 
@@ -182,12 +187,26 @@ def truncate(text: str, width: int) -> str:
     return cut.rstrip(" ,;:.") + "…"
 
 
+KNOBS_WIDTH = 34
+
+
+def _knob_list(knobs: list[str]) -> str:
+    """The knobs as ``a=1, b=2``, cut to whole knobs within :data:`KNOBS_WIDTH` characters
+    with ``+N more`` (``losslab explain`` lists them all)."""
+    for keep in range(len(knobs), 0, -1):
+        more = len(knobs) - keep
+        text = ", ".join(knobs[:keep]) + (f", +{more} more" if more else "")
+        if len(text) <= KNOBS_WIDTH:
+            return text
+    return f"{len(knobs)} knobs" if knobs else "-"
+
+
 def list_table(specs: Sequence[LossSpec], width: int = 110) -> str:
     """``name | family | knobs | why`` for ``losslab list``, one loss a line, ``width`` wide."""
     rows = []
     for spec in specs:
-        knobs = ", ".join(f"{n}={knob_default(k)}" for n, k in spec.card.hyperparameters.items())
-        rows.append([spec.name, spec.family, knobs or "-", first_sentence(spec.card.why)])
+        knobs = [f"{n}={knob_default(k)}" for n, k in spec.card.hyperparameters.items()]
+        rows.append([spec.name, spec.family, _knob_list(knobs), first_sentence(spec.card.why)])
     header = ["name", "family", "knobs", "why"]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
     room = max(width - sum(widths) - 3 * 3, 24)

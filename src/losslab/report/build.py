@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,12 @@ from losslab.data import make_dataset
 from losslab.losses import get_loss
 from losslab.report import figures as fig
 from losslab.report.diagnoses import THRESHOLDS, diagnose
-from losslab.report.figures2d import plot_critic_contours, plot_scatter_checkpoints
+from losslab.report.figures2d import (
+    plot_critic_contours,
+    plot_final_samples,
+    plot_scatter_checkpoints,
+)
+from losslab.report.figures_images import plot_sample_grids
 from losslab.report.html import write_html
 from losslab.report.stats import (
     DATASET_SEP,
@@ -31,6 +36,8 @@ from losslab.report.stats import (
 )
 from losslab.report.why import plot_why
 from losslab.study.store import RunStore
+
+GENERATIVE_FAMILIES = ("adversarial", "energy", "diffusion")
 
 FINAL_METRICS = ("w1", "ks")  # metrics that get a per-seed "final_<metric>.png"
 # reported per member but not ranked: neither higher nor lower is better (the quantile
@@ -116,12 +123,45 @@ def write_figures(
     data: dict[str, dict],
     members: Sequence[dict[str, Any]],
     ranked: Sequence[dict[str, Any]],
+    samples: Callable[[int], dict[str, np.ndarray]] | None = None,
 ) -> list[tuple[Path, str]]:
     """Write every figure into ``fig_dir``; returns ``(path, caption)`` in report order."""
     out: list[tuple[Path, str]] = []
     slugs = fig.slugify(data)
+    family = {m["loss"]: get_loss(m["registry_name"]).family for m in members}
     for label, d in data.items():
         s, slug = d["series"], slugs[label]
+        if family[label] != "adversarial":
+            out += _training_figures(fig_dir, label, slug, family[label], d, members, samples)
+            continue
+        if s.get("d_hinge_active") is not None:
+            path = fig.plot_panels(
+                fig_dir / f"energies_{slug}.png",
+                f"{label}: energies and hinge",
+                [
+                    (
+                        "reconstruction energy D(x)",
+                        "energy (MSE)",
+                        [("D(x) real", s.get("d_real")), ("D(G(z)) generated", s.get("d_fake"))],
+                        True,
+                    ),
+                    (
+                        "hinge active: D(G(z)) < margin",
+                        "fraction of generated samples",
+                        [("hinge active", s.get("d_hinge_active"))],
+                        False,
+                    ),
+                ],
+                xlabel="generator step",
+            )
+            out.append(
+                (
+                    path,
+                    f"{label}: the autoencoder's energy (reconstruction error) on real and "
+                    "generated samples, and how often the margin hinge is active "
+                    "(mean over seeds, ±1 std).",
+                )
+            )
         path = fig.plot_losses(
             fig_dir / f"losses_{slug}.png", label, s.get("d_loss"), s.get("g_loss")
         )
@@ -169,6 +209,48 @@ def write_figures(
     for metric in (m for m in FINAL_METRICS if m in metrics_present):
         path = _final_figure(fig_dir, metric, members, ranked)
         out.append((path, f"Final {metric} of every ok seed per loss, with mean and 95% CI."))
+    return out
+
+
+def _training_figures(
+    fig_dir: Path, label: str, slug: str, family: str, d: dict, members, samples
+) -> list[tuple[Path, str]]:
+    """The training curves of an energy-based or diffusion loss."""
+    s = d["series"]
+    panels = [("training objective", "loss", [("loss", s.get("loss"))], False)]
+    if s.get("data_energy") is not None:
+        panels.append(
+            (
+                "energies",
+                "E(x)",
+                [("data E(x+)", s.get("data_energy")), ("samples E(x-)", s.get("sample_energy"))],
+                False,
+            )
+        )
+        panels.append(
+            ("Langevin gradient", "‖∇ₓE‖₂", [("along chains", s.get("langevin_grad_norm"))], True)
+        )
+    panels.append(("gradient norm", "‖∇θ‖₂", [("parameters", s.get("grad_norm"))], True))
+    path = fig.plot_panels(fig_dir / f"training_{slug}.png", f"{label}: training", panels)
+    what = (
+        "objective, data vs sample energies, Langevin gradient magnitude along the chains"
+        if family == "energy" and s.get("data_energy") is not None
+        else "objective"
+    )
+    out = [(path, f"{label}: {what} and parameter gradient norm over training steps.")]
+    first = next((m for m in members if m["loss"] == label and m["status"] == "ok"), None)
+    arrays = samples(first["member_id"]) if first is not None and samples is not None else {}
+    profile = arrays.get("langevin_grad_by_step")
+    if profile is not None:
+        at = arrays["langevin_grad_by_step_at"]
+        path = fig.plot_langevin_profile(fig_dir / f"langevin_{slug}.png", label, profile, at)
+        out.append(
+            (
+                path,
+                f"{label}: the energy's gradient magnitude at each Langevin step of the training "
+                "chains, at several points of training (seed 0).",
+            )
+        )
     return out
 
 
@@ -263,12 +345,15 @@ def build_report(store: RunStore, study_id: int, out_dir: Path) -> dict[str, Any
     study = store.study(study_id)
     members = store.members(study_id)
     ranked = rank_by_dataset(members)
-    adversarial = any(get_loss(m["registry_name"]).family == "adversarial" for m in members)
+    generative = any(
+        get_loss(m["registry_name"]).family in GENERATIVE_FAMILIES for m in members
+    )
     diagnoses: list[dict[str, Any]] = []
-    if adversarial:
+    if generative:
         data = load_loss_data(store, members)
-        figures = write_figures(fig_dir, data, members, ranked)
+        figures = write_figures(fig_dir, data, members, ranked, store.samples)
         figures += write_figures_2d(fig_dir, store, members)
+        figures += _image_figures(fig_dir, data, study["config"])
         diagnoses = diagnose(members, store.series, _n_modes(study["config"]))
     else:
         figures = _supervised_figures(fig_dir, members, ranked)
@@ -282,6 +367,7 @@ def build_report(store: RunStore, study_id: int, out_dir: Path) -> dict[str, Any
             "diagnoses": diagnoses,
             "diagnosis_thresholds": THRESHOLDS,
             "figures": [{"file": f"figures/{p.name}", "caption": c} for p, c in figures],
+            "notes": _dataset_notes(study["config"]),
         }
     )
     text = json.dumps(summary, indent=2, allow_nan=False)
@@ -290,7 +376,7 @@ def build_report(store: RunStore, study_id: int, out_dir: Path) -> dict[str, Any
         out_dir / "report.html",
         summary,
         [p for p, _ in figures],
-        {"database": store.path, "study id": study_id},
+        {"database": store.path, "study id": study_id, **summary["notes"]},
     )
     return summary
 
@@ -304,7 +390,7 @@ def write_figures_2d(
         if m["status"] == "ok":
             first.setdefault(m["loss"], m)
     arrays = {loss: store.samples(m["member_id"]) for loss, m in first.items()}
-    arrays = {k: v for k, v in arrays.items() if v.get("critic") is not None}
+    arrays = {k: v for k, v in arrays.items() if any(n.startswith("generated@") for n in v)}
     if not arrays:
         return []
     reference = next(iter(arrays.values()))["reference"]
@@ -312,17 +398,87 @@ def write_figures_2d(
         loss: {int(k.split("@")[1]): v for k, v in a.items() if k.startswith("generated@")}
         for loss, a in arrays.items()
     }
-    critics = {
-        loss: (a["critic"], a["critic_extent"], a.get("generated")) for loss, a in arrays.items()
-    }
-    return [
+    out = [
         (
             plot_scatter_checkpoints(fig_dir / "scatter_checkpoints.png", reference, scatter),
             "Generated samples (seed 0 of each loss) over the real data at every checkpoint.",
         ),
         (
-            plot_critic_contours(fig_dir / "critic_contours.png", reference, critics),
-            "The discriminator/critic at the end of training (seed 0), with real and generated "
-            "samples: where it is high, the generator is pushed.",
+            plot_final_samples(
+                fig_dir / "samples_final.png",
+                reference,
+                {loss: a.get("generated") for loss, a in arrays.items()},
+            ),
+            "Samples at the end of training, side by side (seed 0 of each loss).",
         ),
     ]
+    critics = {
+        loss: (a["critic"], a["critic_extent"], a.get("generated"))
+        for loss, a in arrays.items()
+        if a.get("critic") is not None
+    }
+    if critics:
+        registry = {m["loss"]: m["registry_name"] for m in members}
+        fields = {
+            loss: "energy E(x)"
+            if get_loss(registry[loss]).family == "energy"
+            else "reconstruction energy D(x)"
+            if get_loss(registry[loss]).training.get("discriminator") == "autoencoder"
+            else "D / critic output"
+            for loss in critics
+        }
+        out.append(
+            (
+                plot_critic_contours(fig_dir / "critic_contours.png", reference, critics, fields),
+                "The discriminator/critic (or the energy) at the end of training (seed 0), with "
+                "real and generated samples: a GAN's generator is pushed to where the critic "
+                "is high; an energy model's (and EBGAN's) samples settle where the energy is low.",
+            )
+        )
+    return out
+
+
+def _dataset_notes(config: dict) -> dict[str, str]:
+    """Facts about the evaluation a reader needs, e.g. how good the digit classifier is."""
+    raw = config.get("data", [])
+    notes = {}
+    for params in raw if isinstance(raw, list) else [raw]:
+        if params.get("name") == "digits-images":
+            from losslab.metrics.digits import classifier_accuracy
+
+            notes["digit classifier"] = (
+                f"test accuracy {classifier_accuracy():.3f} on held-out real digits "
+                "(it scores digit_modes, digit_confident, digit_reverse_kl)"
+            )
+    return notes
+
+
+def _image_figures(fig_dir: Path, data: dict[str, dict], config: dict) -> list[tuple[Path, str]]:
+    """Sample grids for image datasets (each loss's pooled samples beside real images)."""
+    raw = config.get("data", [])
+    out = []
+    for params in raw if isinstance(raw, list) else [raw]:
+        try:
+            shape = getattr(make_dataset(params), "image_shape", None)
+        except Exception:  # noqa: BLE001 - a dataset the report cannot rebuild draws no grid
+            shape = None
+        if shape is None:
+            continue
+        refs = [d["reference"] for d in data.values() if d["reference"] is not None]
+        if not refs:
+            continue
+        reference = refs[0]
+        path = plot_sample_grids(
+            fig_dir / "sample_grids.png",
+            reference,
+            {label: d["generated"] for label, d in data.items()},
+            tuple(shape),
+        )
+        if path is not None:
+            out.append(
+                (
+                    path,
+                    "Generated images of each loss (pooled over its ok seeds) beside real ones.",
+                )
+            )
+    return out

@@ -43,7 +43,8 @@ def diagnose(
     series: Callable[[int], dict[str, tuple[np.ndarray, np.ndarray]]],
     n_modes: dict[str, int | None],
 ) -> list[dict[str, Any]]:
-    """Diagnoses per (dataset, loss) of an adversarial study.
+    """Diagnoses per (dataset, loss) of a generative study: vanishing gradients and
+    oscillation for adversarial losses, mode collapse for every generative loss.
 
     ``series(member_id)`` gives a member's stored series; ``n_modes[dataset]`` the
     number of modes of each dataset (``None``: no known modes).
@@ -54,14 +55,14 @@ def diagnose(
         if m["status"] != "ok":
             continue
         s = series(m["member_id"])
-        if "g_grad_norm" not in s:
-            continue  # not an adversarial member
         registry[m["loss"]] = m["registry_name"]
         key = (m["dataset"], m["loss"])
-        results = [
-            dx.vanishing_gradient(s["g_grad_norm"][1], s["d_accuracy"][1]),
-            dx.oscillation(s["d_loss"][1]),
-        ]
+        results = []
+        if "g_grad_norm" in s:  # the adversarial diagnoses
+            results += [
+                dx.vanishing_gradient(s["g_grad_norm"][1], s["d_accuracy"][1]),
+                dx.oscillation(s["d_loss"][1]),
+            ]
         k = n_modes.get(m["dataset"])
         if k and "modes" in m["metrics"]:
             results.append(dx.mode_collapse(m["metrics"]["modes"], k, m["metrics"]["reverse_kl"]))

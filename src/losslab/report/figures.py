@@ -142,19 +142,74 @@ def plot_gradients(
 COMPARE_PANELS = (
     ("checkpoints", "w1", "W1 to reference (checkpoints)", "W1 (lower is better)", False),
     ("checkpoints", "ks", "KS statistic (checkpoints)", "KS (lower is better)", False),
+    ("checkpoints", "mmd", "MMD² to reference (checkpoints)", "MMD² (lower is better)", False),
+    ("checkpoints", "modes", "modes captured (checkpoints)", "modes (higher is better)", False),
+    ("checkpoints", "digit_modes", "digits captured (checkpoints)", "digits of 10", False),
     ("series", "g_grad_norm", "generator gradient norm", "‖∇θ_G‖₂ (log scale)", True),
     ("series", "d_accuracy", "discriminator accuracy", "accuracy", False),
 )
+"""Candidate panels of the comparison figure; it shows the first four with data."""
+
+
+def plot_panels(
+    path: Path,
+    title: str,
+    panels: Sequence[tuple[str, str, Sequence[tuple[str, Curve | None]], bool]],
+    xlabel: str = "step",
+) -> Path:
+    """One row of panels ``(title, ylabel, [(name, curve)], log_y)``, each curve the mean
+    over seeds with a ±1 std band."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.8), squeeze=False)
+    for ax, (sub, ylabel, curves, log) in zip(axes.flat, panels, strict=True):
+        drawn = [c is not None and _band(ax, c[0], c[1], name, log=log) for name, c in curves]
+        if any(drawn):
+            if log:
+                ax.set_yscale("log")
+            ax.legend(fontsize=8)
+        else:
+            _no_data(ax)
+        ax.set_title(sub)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+    n = _n_seeds(*(c for _, _, cs, _ in panels for _, c in cs))
+    fig.suptitle(f"{title} (mean over {n} seeds, {BAND})")
+    return _save(fig, path)
+
+
+def plot_langevin_profile(path: Path, label: str, by_step: np.ndarray, at: np.ndarray) -> Path:
+    """Langevin gradient norm along the training chains (x: Langevin step) at several
+    training steps (one line each, seed 0)."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    rows = np.unique(np.linspace(0, len(at) - 1, min(6, len(at))).round().astype(int))
+    cmap = plt.get_cmap("viridis")
+    for i, r in enumerate(rows):
+        color = cmap(i / max(len(rows) - 1, 1))
+        ax.plot(np.arange(1, by_step.shape[1] + 1), by_step[r], color=color,
+                label=f"training step {int(at[r])}")
+    ax.set_yscale("log")
+    ax.set_xlabel("Langevin step within a chain")
+    ax.set_ylabel("mean ‖∇ₓE(x)‖₂ (log scale)")
+    ax.set_title(f"{label}: Langevin gradient magnitude per step (seed 0)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
 
 
 def plot_compare(path: Path, per_loss: Mapping[str, Mapping[str, Mapping[str, Curve]]]) -> Path:
-    """All losses side by side: W1 and KS at checkpoints, G gradient norm and D accuracy.
+    """All losses side by side: the first four of :data:`COMPARE_PANELS` with data (W1,
+    KS or MMD, modes captured, G gradient norm, D accuracy).
 
     ``per_loss[label]`` has ``"checkpoints"`` and ``"series"``, each ``{name: Curve}``.
     """
     fig, axes = plt.subplots(2, 2, figsize=(12, 8))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for ax, (group, name, title, ylabel, log) in zip(axes.flat, COMPARE_PANELS, strict=True):
+    present = [
+        p for p in COMPARE_PANELS
+        if any(d.get(p[0], {}).get(p[1]) is not None for d in per_loss.values())
+    ]
+    chosen = (present + [p for p in COMPARE_PANELS if p not in present])[:4]
+    for ax, (group, name, title, ylabel, log) in zip(axes.flat, chosen, strict=True):
         drawn = False
         for i, (label, data) in enumerate(per_loss.items()):
             curve = data.get(group, {}).get(name)

@@ -68,8 +68,10 @@ def plot_critic_contours(
     path: Path,
     reference: np.ndarray,
     critics: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]],
+    fields: Mapping[str, str] | None = None,
 ) -> Path:
-    """``critics[loss] = (values [G, G], extent [4], generated [n, 2] or None)``."""
+    """``critics[loss] = (values [G, G], extent [4], generated [n, 2] or None)``;
+    ``fields[loss]`` names the field (default "D / critic output")."""
     losses = list(critics)
     cols = min(3, len(losses))
     rows = -(-len(losses) // cols)
@@ -86,12 +88,46 @@ def plot_critic_contours(
         if gen is not None:
             gen = gen[np.all(np.isfinite(gen), axis=1)][:1000]
             ax.scatter(gen[:, 0], gen[:, 1], s=3, c="yellow", alpha=0.7, linewidths=0)
-        ax.set_title(f"{loss}: D / critic output", fontsize=10)
+        ax.set_title(f"{loss}: {(fields or {}).get(loss, 'D / critic output')}", fontsize=10)
         ax.set_xlim(extent[0], extent[1])
         ax.set_ylim(extent[2], extent[3])
     for ax in list(axes.flat)[len(losses) :]:
         ax.axis("off")
-    fig.suptitle("Discriminator/critic at the end (seed 0): real (black), generated (yellow)")
+    fig.suptitle(
+        "Discriminator/critic or energy at the end (seed 0): real (black), generated (yellow)"
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def plot_final_samples(
+    path: Path, reference: np.ndarray, generated: Mapping[str, np.ndarray | None]
+) -> Path:
+    """Final samples side by side: one panel per loss (seed 0), real data in grey beneath."""
+    losses = list(generated)
+    cols = min(4, len(losses))
+    rows = -(-len(losses) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows), squeeze=False)
+    xlim, ylim = _limits(reference)
+    ref = reference[:1000]
+    for ax, loss in zip(axes.flat, losses, strict=False):
+        ax.scatter(ref[:, 0], ref[:, 1], **REAL)
+        gen = generated[loss]
+        if gen is None:
+            ax.set_title(f"{loss}: no samples (diverged)", fontsize=9)
+        else:
+            gen = gen[np.all(np.isfinite(gen), axis=1)][:1000]
+            ax.scatter(gen[:, 0], gen[:, 1], **FAKE)
+            ax.set_title(loss, fontsize=10)
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in list(axes.flat)[len(losses) :]:
+        ax.axis("off")
+    fig.suptitle("Samples at the end of training (red, seed 0 of each loss) over real data (grey)")
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402
 DPI = 110
 REAL_LABEL = "real data"
 PANEL_INCHES = 2.2
+TITLE_INCHES = 0.3  # room above each row of panels for the panel titles
 PANELS_PER_ROW = 4
 
 
@@ -62,7 +63,10 @@ def sample_grids_figure(
     cols = min(PANELS_PER_ROW, len(panels))
     rows = -(-len(panels) // cols)
     fig, axes = plt.subplots(
-        rows, cols, figsize=(PANEL_INCHES * cols, PANEL_INCHES * rows + 0.4), squeeze=False
+        rows,
+        cols,
+        figsize=(PANEL_INCHES * cols, (PANEL_INCHES + TITLE_INCHES) * rows + 0.4),
+        squeeze=False,
     )
     for ax, (label, images) in zip(axes.flat, panels, strict=False):
         ax.set_xticks([])

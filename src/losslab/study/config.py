@@ -57,8 +57,9 @@ class NetConfig(_Strict):
 
 
 class ModelConfig(_Strict):
-    """Adversarial studies use ``latent_dim``, ``generator`` and ``discriminator``;
-    supervised studies (classification, regression) use ``network``."""
+    """Adversarial losses use ``latent_dim``, ``generator`` and ``discriminator`` (EBGAN's
+    autoencoder has the discriminator's hidden layers, mirrored in its decoder); energy,
+    diffusion and supervised losses use ``network``."""
 
     latent_dim: PositiveInt = 4
     generator: NetConfig = NetConfig()
@@ -171,7 +172,7 @@ def validate_config(raw: dict[str, Any], source: str = "config") -> StudyConfig:
 
 # which losses a dataset's task accepts
 _TASK_FAMILIES = {"classify": {"classification"}, "regress": {"regression"}}
-_GENERATIVE_FAMILIES = {"adversarial"}
+_GENERATIVE_FAMILIES = {"adversarial", "energy", "diffusion"}
 
 
 def _check_families(config: StudyConfig, families: dict[str, str], source: str) -> None:

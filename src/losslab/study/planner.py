@@ -9,20 +9,31 @@ shapes train together as one ensemble:
   contiguous (the trainer slices them);
 * supervised studies (classification, regression): per dataset, members are
   grouped by the width of the network's output (``K`` logits, one value, or a
-  mean and a log-variance), then cut the same way.
+  mean and a log-variance), then cut the same way;
+* generative studies may mix families: adversarial members are grouped by the
+  discriminator they need (an MLP, or EBGAN's autoencoder with its code size);
+  energy and diffusion members by loss and knobs (one network, one sampler per
+  ensemble); each group is cut into ensembles of at most ``max_ensemble``.
 
 Member indices run dataset-major, then loss, then seed.
 """
 
 from __future__ import annotations
 
+import json
 from itertools import groupby
 from typing import Any
 
 from losslab.data.supervised import SupervisedDataset
 from losslab.losses import get_loss
 from losslab.study.config import LossEntry, NetConfig, OptimizerConfig, StudyConfig
-from losslab.train.adversarial import AdversarialMember, AdversarialTask, NetShape
+from losslab.train.adversarial import (
+    AdversarialMember,
+    AdversarialTask,
+    NetShape,
+    discriminator_key,
+)
+from losslab.train.generative import GenerativeMember, GenerativeTask
 from losslab.train.optim import OptimizerSettings
 from losslab.train.supervised import SupervisedMember, SupervisedTask, output_width
 
@@ -31,7 +42,7 @@ def is_supervised(config: StudyConfig) -> bool:
     return isinstance(config.datasets[0], SupervisedDataset)
 
 
-def plan_members(config: StudyConfig) -> list[AdversarialMember | SupervisedMember]:
+def plan_members(config: StudyConfig) -> list[Any]:
     """Every (dataset, loss, seed), dataset-major then loss then seed."""
     supervised = is_supervised(config)
     members: list[Any] = []
@@ -45,15 +56,16 @@ def plan_members(config: StudyConfig) -> list[AdversarialMember | SupervisedMemb
                 index=len(members), label=entry.display, loss=entry.name, hparams=hparams,
                 seed=seed, optimizer=optimizer,
             )
-            members.append(
-                SupervisedMember(**common)
-                if supervised
-                else AdversarialMember(**common, n_critic=n_critic)
-            )
+            if supervised:
+                members.append(SupervisedMember(**common))
+            elif spec.family == "adversarial":
+                members.append(AdversarialMember(**common, n_critic=n_critic))
+            else:
+                members.append(GenerativeMember(**common))
     return members
 
 
-def plan(config: StudyConfig) -> list[AdversarialTask | SupervisedTask]:
+def plan(config: StudyConfig) -> list[AdversarialTask | GenerativeTask | SupervisedTask]:
     """The ensembles of the study, dataset by dataset."""
     members = plan_members(config)
     per_dataset = len(members) // len(config.datasets)
@@ -69,9 +81,23 @@ def plan(config: StudyConfig) -> list[AdversarialTask | SupervisedTask]:
                 tasks += [_supervised(config, dataset, same[i : i + size])
                           for i in range(0, len(same), size)]
         else:
-            tasks += [_adversarial(config, dataset, mine[i : i + size])
-                      for i in range(0, len(mine), size)]
+            for key, same in _generative_groups(mine):
+                build = _adversarial if key[0] == "adversarial" else _generative
+                tasks += [build(config, dataset, same[i : i + size])
+                          for i in range(0, len(same), size)]
     return tasks
+
+
+def _generative_groups(members: list[Any]) -> list[tuple[tuple, list[Any]]]:
+    """Members that can share one ensemble, in order of first appearance."""
+    groups: dict[tuple, list[Any]] = {}
+    for m in members:
+        if isinstance(m, AdversarialMember):
+            key: tuple = ("adversarial", *discriminator_key(m))
+        else:
+            key = ("generative", m.loss, json.dumps(m.hparams, sort_keys=True))
+        groups.setdefault(key, []).append(m)
+    return list(groups.items())
 
 
 def _adversarial(config: StudyConfig, dataset: Any, members: list[Any]) -> AdversarialTask:
@@ -82,6 +108,23 @@ def _adversarial(config: StudyConfig, dataset: Any, members: list[Any]) -> Adver
         latent_dim=m.latent_dim,
         generator=_shape(m.generator),
         discriminator=_shape(m.discriminator),
+        batch_size=t.batch_size,
+        steps=t.steps,
+        eval_every=t.eval_every,
+        eval_samples=t.eval_samples,
+        record_every=t.record_interval,
+        members=tuple(members),
+        device=t.device,
+        data_points=t.data_points,
+    )
+
+
+def _generative(config: StudyConfig, dataset: Any, members: list[Any]) -> GenerativeTask:
+    t = config.train
+    return GenerativeTask(
+        study_seed=config.study.seed,
+        dataset=dataset,
+        network=_shape(config.model.network),
         batch_size=t.batch_size,
         steps=t.steps,
         eval_every=t.eval_every,

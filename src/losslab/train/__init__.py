@@ -10,11 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from losslab.train.adversarial import AdversarialTask, train_adversarial
+from losslab.train.generative import GenerativeTask, train_generative
 from losslab.train.result import MemberResult
 from losslab.train.supervised import SupervisedTask, train_supervised
 
 TRAINERS: dict[type, Callable[..., list[MemberResult]]] = {
     AdversarialTask: train_adversarial,
+    GenerativeTask: train_generative,
     SupervisedTask: train_supervised,
 }
 

@@ -13,12 +13,19 @@ The ensemble runs ``max(n_critic)`` discriminator steps; a member with fewer is
 masked on the extra ones (no update, no optimiser state change, no draw from
 its random streams), so member s reproduces its solo run.
 
+The discriminator is an MLP scoring a sample, or, for losses whose card asks
+for it (``training["discriminator"] == "autoencoder"``, EBGAN), an
+:class:`~losslab.nets.EnsembleAutoencoder` whose reconstruction error is the
+score (an energy), and whose codes of the generated batch reach the generator
+term (the pulling-away term). One ensemble has one kind of discriminator.
+
 Recorded per step and member (see :data:`SERIES`), and sample metrics at
 checkpoints on ``eval_samples`` samples for every member.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -29,10 +36,10 @@ import torch
 from losslab.data import Dataset
 from losslab.losses import get_loss
 from losslab.losses.penalties import gradient_penalty
-from losslab.metrics import sample_metrics
-from losslab.nets import EnsembleMLP
+from losslab.nets import EnsembleAutoencoder, EnsembleMLP
 from losslab.rng import numpy_generator, torch_generator
 from losslab.train import checkpoint
+from losslab.train.evaluate import SampleEvaluator, blocked
 from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
 from losslab.train.recorder import Recorder
 from losslab.train.result import Divergence, MemberResult
@@ -42,12 +49,19 @@ SERIES = {
     "g_loss": "generator objective",
     "d_real": "mean discriminator output on real samples (logit or critic score)",
     "d_fake": "mean discriminator output on generated samples (logit or critic score)",
-    "d_accuracy": "fraction of (real, fake) pairs the discriminator ranks correctly",
+    "d_accuracy": (
+        "fraction of (real, fake) pairs the discriminator ranks correctly (real scored "
+        "higher; for an energy discriminator, real given the lower energy)"
+    ),
     "d_penalty": "penalty term (gradient penalty; 0 for losses without one)",
     "d_grad_norm": "L2 norm of the discriminator's parameter gradient",
     "g_grad_norm": "L2 norm of the generator's parameter gradient",
     "g_grad_mean": "signed mean of the generator's parameter gradient (the study group's graph)",
     "g_layer_grad_norm": "L2 norm of the generator's gradient per layer (weight and bias)",
+    "d_hinge_active": (
+        "fraction of generated samples whose energy is below the margin, i.e. where the "
+        "discriminator's hinge [m - D(G(z))]^+ is active (losses with a margin: EBGAN)"
+    ),
 }
 
 CHUNK = 64  # generator steps of random draws made at once per member (part of the RNG scheme)
@@ -66,6 +80,16 @@ class NetShape:
         return EnsembleMLP(
             sizes, self.activation, generators, self.batch_norm, self.maxout, self.init,
             self.init_std,
+        )
+
+    def build_autoencoder(
+        self, dim: int, code_dim: int, generators: list[torch.Generator]
+    ) -> EnsembleAutoencoder:
+        """An autoencoder ``dim -> hidden -> code_dim -> reversed(hidden) -> dim``."""
+        return EnsembleAutoencoder(
+            dim, self.hidden, code_dim, self.activation, generators,
+            batch_norm=self.batch_norm, maxout=self.maxout, init=self.init,
+            init_std=self.init_std,
         )
 
 
@@ -120,6 +144,8 @@ class _Group:
     n_critic: int
     gp_weight: float | None
     clip: float | None
+    margin: float | None  # the hinge margin of an energy discriminator (EBGAN)
+    wants_codes: bool  # the generator term takes the discriminator's codes of the fakes
 
 
 def _groups(members: tuple[AdversarialMember, ...]) -> list[_Group]:
@@ -139,10 +165,18 @@ def _groups(members: tuple[AdversarialMember, ...]) -> list[_Group]:
                 n_critic=m.n_critic,
                 gp_weight=m.hparams[gp_key] if gp_key else None,
                 clip=m.hparams[clip_key] if clip_key else None,
+                margin=m.hparams.get("margin"),
+                wants_codes="fake_codes" in inspect.signature(spec.terms["generator"]).parameters,
             )
         )
         start = i
     return groups
+
+
+def discriminator_key(m: AdversarialMember) -> tuple[str, int]:
+    """The discriminator a member needs: ``("mlp", 0)`` or ``("autoencoder", code_dim)``."""
+    kind = get_loss(m.loss).training.get("discriminator", "mlp")
+    return (kind, int(m.hparams["code_dim"]) if kind == "autoencoder" else 0)
 
 
 def _same_config(a: AdversarialMember, b: AdversarialMember) -> bool:
@@ -255,10 +289,23 @@ def fit_adversarial(
         [task.latent_dim, *task.generator.hidden, d_dim],
         [torch_generator(a, b, "init-generator") for a, b in seeds],
     ).to(dev)
-    D = task.discriminator.build(
-        [d_dim, *task.discriminator.hidden, 1],
-        [torch_generator(a, b, "init-discriminator") for a, b in seeds],
+    kinds = {discriminator_key(m) for m in members}
+    if len(kinds) != 1:
+        raise ValueError(f"one ensemble needs one kind of discriminator, got {sorted(kinds)}")
+    kind, code_dim = kinds.pop()
+    d_gens = [torch_generator(a, b, "init-discriminator") for a, b in seeds]
+    D = (
+        task.discriminator.build_autoencoder(d_dim, code_dim, d_gens)
+        if kind == "autoencoder"
+        else task.discriminator.build([d_dim, *task.discriminator.hidden, 1], d_gens)
     ).to(dev)
+    margins = torch.tensor(
+        [m.hparams.get("margin", float("nan")) for m in members], device=dev
+    )
+    has_margin = bool(torch.isfinite(margins).any())
+    # +1: a higher score means "real"; -1: the score is an energy, low on real data
+    sign = -1.0 if kind == "autoencoder" else 1.0
+    wants_codes = any(g.wants_codes for g in groups)
     g_params, d_params = G.parameter_list(), D.parameter_list()
     g_layer_sizes = [len(group) for group in G.parameter_groups()]
     g_opt = EnsembleOptimizer(g_params, [m.optimizer for m in members])
@@ -270,7 +317,7 @@ def fit_adversarial(
     divergence = Divergence(S, dev, unit="generator step")
     alive = divergence.alive
     rec = Recorder(task.steps, task.record_every, S)
-    evaluator = _Evaluator(task, G, D)
+    evaluator = _evaluator(task, G, D)
     evaluator.evaluate(0, alive)
 
     nan = torch.full((S,), float("nan"), device=dev)
@@ -287,7 +334,8 @@ def fit_adversarial(
         if c == 0:
             chunk = draws.chunk(min(CHUNK, task.steps - step + 1))
         recording = rec.due(step)
-        last = {name: nan for name in ("d_loss", "d_real", "d_fake", "d_acc", "d_pen", "d_gn")}
+        names = ("d_loss", "d_real", "d_fake", "d_acc", "d_pen", "d_gn", "d_hinge")
+        last = {name: nan for name in names}
         for j, k in enumerate(prefix):
             sub = slice(0, k)
             active = alive & in_prefix[j]
@@ -322,18 +370,32 @@ def fit_adversarial(
                     values |= {
                         "d_real": real_s.mean(1),
                         "d_fake": fake_s.mean(1),
-                        "d_acc": (real_s > fake_s).float().mean(1),
+                        "d_acc": (sign * real_s > sign * fake_s).float().mean(1),
                         "d_pen": torch.cat(pens).detach(),
                         "d_gn": torch.stack([g.pow(2).sum((1, 2)) for g in grads])
                         .sum(0)
                         .sqrt()[:k],
                     }
+                    if has_margin:
+                        below = (fake_s < margins[:k, None]).float().mean(1)
+                        values["d_hinge"] = torch.where(margins[:k].isnan(), nan[:k], below)
                 for name, v in values.items():
                     padded = torch.cat([v.detach(), nan[k:]]) if k < S else v.detach()
                     last[name] = torch.where(active, padded, last[name])
 
-        fake_s = D(G(chunk["z_g"][c])).squeeze(-1)
-        g_loss = torch.cat([g.g_term(fake_scores=fake_s[g.members]) for g in groups])
+        fake = G(chunk["z_g"][c])
+        if wants_codes:
+            fake_s, codes = D.energy_and_codes(fake)
+        else:
+            fake_s, codes = D(fake).squeeze(-1), None
+        g_loss = torch.cat(
+            [
+                g.g_term(fake_scores=fake_s[g.members], fake_codes=codes[g.members])
+                if g.wants_codes
+                else g.g_term(fake_scores=fake_s[g.members])
+                for g in groups
+            ]
+        )
         grads = torch.autograd.grad(torch.where(alive, g_loss, 0).sum(), g_params)
         g_opt.step(grads, alive)
         g_loss = g_loss.detach()
@@ -342,6 +404,8 @@ def fit_adversarial(
         alive = divergence.alive
         if recording:
             g_norm, g_layers, g_mean = _grad_stats(list(grads), g_layer_sizes)
+            if has_margin:
+                rec.record(step, d_hinge_active=last["d_hinge"])
             rec.record(
                 step,
                 d_loss=last["d_loss"],
@@ -362,24 +426,8 @@ def fit_adversarial(
         if progress is not None:
             progress(1)
 
-    evaluator.critic_grid()
-    results = []
-    for s, m in enumerate(members):
-        ok = divergence.ok(s)
-        results.append(
-            MemberResult(
-                index=m.index,
-                **divergence.status(s),
-                series_steps=rec.steps.copy(),
-                series=rec.member_series(s),
-                checkpoint_steps=list(evaluator.steps),
-                checkpoints=evaluator.member_checkpoints(s),
-                metrics=evaluator.final_metrics(s) if ok else {},
-                samples=evaluator.samples[s] if ok else None,
-                reference=evaluator.reference[s],
-                arrays=evaluator.arrays[s] if ok else {},
-            )
-        )
+    evaluator.field_grid()
+    results = evaluator.member_results(members, divergence, rec)
     return results, G, D
 
 
@@ -403,7 +451,7 @@ def _checkpoint(task: AdversarialTask, parts: dict[str, Any], step: int) -> None
                 "penalty": [g.get_state() for g in draws.penalty_rng],
             },
             "recorder": rec.buffers,
-            "evaluator": {"steps": ev.steps, "values": ev.values, "arrays": ev.arrays},
+            "evaluator": ev.state(),
             "divergence": {"alive": div.alive, "step": [-1 if s is None else s for s in div.step]},
         },
     )
@@ -429,89 +477,26 @@ def _restore(task: AdversarialTask, parts: dict[str, Any]) -> int:
         for g, st in zip(gens, state["rng"][key], strict=True):
             g.set_state(st)
     parts["rec"].buffers = dict(state["recorder"])
-    ev = parts["evaluator"]
-    ev.steps = list(state["evaluator"]["steps"])
-    ev.values = state["evaluator"]["values"]
-    ev.arrays = checkpoint.to_numpy(state["evaluator"]["arrays"])
+    parts["evaluator"].load_state(state["evaluator"], checkpoint.to_numpy)
     div = parts["divergence"]
     div.alive = state["divergence"]["alive"]
     div.step = [None if s < 0 else s for s in state["divergence"]["step"]]
     return int(state["step"])
 
 
-class _Evaluator:
-    """Sample metrics at checkpoints, on the same ``eval_samples`` for every member.
-
-    Each member generates from a fixed latent sample (its ``eval`` stream), so
-    successive checkpoints differ only by training; its reference sample of the
-    data comes from the same stream, shared by members of equal seed. The
-    generator is evaluated in eval mode (batch norm uses its running statistics).
-    For 2-D data it also keeps the first ``SCATTER`` samples of every checkpoint
-    and, at the end, the critic's values on a ``GRID`` x ``GRID`` grid.
-    """
-
-    BLOCK = 4096
-    SCATTER = 500
-    GRID = 80
-
-    def __init__(self, task: AdversarialTask, G: EnsembleMLP, D: EnsembleMLP):
-        self.task, self.G, self.D = task, G, D
-        n = task.eval_samples
-        z, self.reference = [], []
-        for m in task.members:
-            gen = torch_generator(task.study_seed, m.seed, "eval")
-            z.append(torch.randn(n, task.latent_dim, generator=gen))
-            self.reference.append(
-                task.dataset.sample(n, numpy_generator(task.study_seed, m.seed, "eval"))
-            )
-        self.z_all = torch.stack(z).to(task.device)
-        self.centers = task.dataset.mode_centers()
-        self.std = task.dataset.mode_std()
-        self.steps: list[int] = []
-        self.values: list[list[dict[str, float]]] = []
-        self.samples: list[np.ndarray] = []
-        self.arrays: list[dict[str, np.ndarray]] = [{} for _ in task.members]
+def _evaluator(task: AdversarialTask, G: EnsembleMLP, D: torch.nn.Module) -> SampleEvaluator:
+    """Each member generates from a fixed latent sample of its ``eval`` stream, in eval
+    mode (batch norm uses its running statistics); the field is the critic's score."""
 
     @torch.no_grad()
-    def evaluate(self, step: int, alive: torch.Tensor) -> None:
-        self.G.eval()
-        blocks = range(0, self.z_all.shape[1], self.BLOCK)
-        out = torch.cat([self.G(self.z_all[:, i : i + self.BLOCK]) for i in blocks], 1)
-        self.G.train()
-        self.samples = list(out.cpu().numpy())
-        row = []
-        for s, gen in enumerate(self.samples):
-            if not bool(alive[s]):
-                row.append({})
-                continue
-            row.append(sample_metrics(gen, self.reference[s], self.centers, self.std))
-            if gen.shape[1] == 2:
-                self.arrays[s][f"generated@{step}"] = gen[: self.SCATTER]
-        self.steps.append(step)
-        self.values.append(row)
+    def generate(generators: list[torch.Generator]) -> torch.Tensor:
+        z = [torch.randn(task.eval_samples, task.latent_dim, generator=g) for g in generators]
+        G.eval()
+        out = blocked(G, torch.stack(z).to(task.device))
+        G.train()
+        return out
 
-    @torch.no_grad()
-    def critic_grid(self) -> None:
-        """The critic's output on a grid covering the data (2-D only)."""
-        if self.task.dataset.dim != 2:
-            return
-        ref = np.concatenate(self.reference)
-        lo, hi = np.percentile(ref, 0.5, axis=0), np.percentile(ref, 99.5, axis=0)
-        pad = 0.25 * (hi - lo)
-        lo, hi = lo - pad, hi + pad
-        xs, ys = (np.linspace(lo[k], hi[k], self.GRID, dtype=np.float32) for k in range(2))
-        grid = torch.from_numpy(np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2))
-        S = self.z_all.shape[0]
-        values = self.D(grid.to(self.z_all.device).expand(S, -1, -1)).squeeze(-1)
-        values = values.view(S, self.GRID, self.GRID).cpu().numpy()
-        extent = np.array([lo[0], hi[0], lo[1], hi[1]], dtype=np.float32)
-        for s in range(S):
-            self.arrays[s]["critic"] = values[s]
-            self.arrays[s]["critic_extent"] = extent
-
-    def member_checkpoints(self, s: int) -> dict[str, list[float]]:
-        names = sorted({k for row in self.values for k in row[s]})
-        return {n: [row[s].get(n, float("nan")) for row in self.values] for n in names}
-
-    def final_metrics(self, s: int) -> dict[str, float]:
-        return dict(self.values[-1][s])
+    return SampleEvaluator(
+        task.dataset, task.study_seed, [m.seed for m in task.members], task.eval_samples,
+        generate, field=lambda x: D(x).squeeze(-1), device=task.device,
+    )
