@@ -25,11 +25,14 @@ losslab answers: which loss function fits my data, and why?
   losslab report RUN_DIR  regenerate report.html (or --format md), list a store's
                           studies (--db), export to --tensorboard DIR / --mlflow URI
   losslab compare A B     two studies' rankings side by side (--out x.md|x.html)
+  losslab recommend DATA  which loss fits my data: profile it, race the candidate
+                          losses within a time budget, recommend with the evidence
 
 Examples:
   losslab run examples/seed-1d.toml --out runs/seed-1d
   losslab explain wgan-gp
   losslab docs --out docs/site
+  losslab recommend data.csv --task classify --target label --budget 60
 """
 
 
@@ -127,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     docs.add_argument("--out", default="docs/site", help="output folder (default: docs/site)")
     _add_probe_and_reproduce(sub)
+    _add_recommend(sub)
     from losslab.report.commands import add_report_commands  # report, compare
 
     add_report_commands(sub)
@@ -176,6 +180,86 @@ def _add_probe_and_reproduce(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--db", help="SQLite run store (default: <out>/../losslab.db)")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.set_defaults(func=_cmd_reproduce)
+
+
+def _add_recommend(sub: argparse._SubParsersAction) -> None:
+    rec = sub.add_parser(
+        "recommend",
+        help="which loss fits my data: profile it, race the candidates, recommend",
+        description="Profile DATA (scale, skewness, kurtosis, modes by a BIC-chosen Gaussian\n"
+        "mixture, bounded/discrete columns; class balance and overlap, outliers and\n"
+        "heteroscedasticity for supervised tasks), choose candidate losses by documented\n"
+        "rules over that profile, race them by successive halving over candidates x seeds\n"
+        "on held-out rows within --budget seconds, and recommend one only where paired\n"
+        "tests separate it (otherwise it says the tie). Writes profile.json, summary.json,\n"
+        "table.csv and report.html to --out.\n\n"
+        "DATA: CSV/TSV (a header line, or none if the first line is all numbers),\n"
+        "NPY/NPZ or Parquet.",
+        epilog="Examples:\n"
+        "  losslab recommend ring.csv --task generate --budget 120\n"
+        "  losslab recommend wine.csv --task classify --target target --out runs/wine\n"
+        "  losslab recommend houses.parquet --task regress --target price \\\n"
+        "      --columns rooms,area,age --drop-invalid --budget 60",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rec.add_argument("data", help="the data file (.csv .tsv .txt .npy .npz .parquet .pq)")
+    rec.add_argument("--task", required=True, choices=("generate", "classify", "regress"),
+                     help="generate: model the rows' distribution; classify / regress: "
+                     "predict --target from the other columns")
+    rec.add_argument("--target", help="the column to predict (classify, regress)")
+    rec.add_argument("--columns", help="comma-separated feature columns to use (default: all "
+                     "but the target)")
+    rec.add_argument("--budget", type=float, default=None,
+                     help="seconds for the whole run (default 120; generate needs minutes "
+                     "for a deep race)")
+    rec.add_argument("--out", help="output folder (default: runs/recommend-<file name>)")
+    rec.add_argument("--seed", type=int, default=0, help="study seed (default 0)")
+    rec.add_argument("--drop-invalid", action="store_true",
+                     help="drop rows with NaN, infinite or missing values instead of failing")
+    rec.add_argument("--drop-constant", action="store_true",
+                     help="drop constant columns instead of failing")
+    rec.add_argument("--schedule",
+                     help="replay a race exactly: steps x seeds per round, e.g. 100x2,800x3 "
+                     "(printed at the end of every run); the budget is then not planned")
+    rec.add_argument("--quiet", action="store_true", help="no progress bar")
+    rec.set_defaults(func=_cmd_recommend)
+
+
+def _cmd_recommend(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from losslab.study.recommend import DEFAULT_BUDGET, recommend
+
+    columns = None
+    if args.columns is not None:
+        columns = [c.strip() for c in args.columns.split(",") if c.strip()]
+        if not columns:
+            raise BadInput(f"--columns {args.columns!r}: expected comma-separated column names")
+    schedule = None
+    if args.schedule:
+        try:
+            schedule = [tuple(int(v) for v in part.lower().split("x"))
+                        for part in args.schedule.split(",")]
+        except ValueError:
+            raise BadInput(f"--schedule {args.schedule!r}: expected STEPSxSEEDS,...") from None
+        if any(len(p) != 2 or min(p) < 1 for p in schedule):
+            raise BadInput(f"--schedule {args.schedule!r}: expected positive STEPSxSEEDS,...")
+    out = args.out or f"runs/recommend-{Path(args.data).stem}"
+    budget = DEFAULT_BUDGET if args.budget is None else args.budget
+
+    def show(profile) -> None:
+        print("\n".join(profile.lines()), flush=True)
+
+    result = recommend(
+        args.data, args.task, target=args.target, columns=columns, budget=budget, out=out,
+        seed=args.seed, drop_invalid=args.drop_invalid, drop_constant=args.drop_constant,
+        schedule=schedule, progress=not args.quiet, on_profile=show,
+    )
+    print()
+    print(result.text())
+    print(f"report: {Path(out) / 'report.html'}  numbers: {Path(out) / 'summary.json'}  "
+          f"replay: --schedule " + ",".join(f"{t}x{s}" for t, s in result.race.schedule))
+    return 0
 
 
 def _cmd_probe(args: argparse.Namespace) -> int:

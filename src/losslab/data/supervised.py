@@ -150,7 +150,7 @@ def _split(
     return Splits(*(a for i in parts for a in (x[i], y[i])))
 
 
-def _standardise(splits: Splits, targets: bool = False) -> Splits:
+def standardise(splits: Splits, targets: bool = False) -> Splits:
     """Centre and scale x (and y if ``targets``) with training-split statistics."""
 
     def scaler(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -293,7 +293,7 @@ class _Bundled(SupervisedDataset):
         return np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target)
 
     def finish(self, splits: Splits) -> Splits:
-        return _standardise(splits, targets=self.standardise_targets)
+        return standardise(splits, targets=self.standardise_targets)
 
 
 class _BundledClassification(_Bundled):

@@ -70,7 +70,7 @@ def _fmt(x: Any) -> str:
     return "—" if x is None else f"{float(x):.4g}"
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "") -> str:
+def html_table(head: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "") -> str:
     """Cells are already-escaped HTML; a cell starting with ``<td`` is used as is."""
     th = "".join(f"<th>{escape(h)}</th>" for h in head)
     body = "".join(
@@ -145,7 +145,7 @@ def registry_names(members: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return {m["loss"]: m.get("registry_name") or m["loss"] for m in members}
 
 
-def _loss_link(label: str, registry: str) -> str:
+def loss_link(label: str, registry: str) -> str:
     href = catalogue_href(registry)
     name = f"<code>{escape(registry)}</code>"
     if href is None:
@@ -156,7 +156,7 @@ def _loss_link(label: str, registry: str) -> str:
 def _glance_section(members: Sequence[Mapping[str, Any]]) -> str:
     statuses = [m["status"] for m in members]
     datasets = ", ".join(escape(str(d)) for d in dict.fromkeys(m["dataset"] for m in members))
-    losses = ", ".join(_loss_link(lbl, reg) for lbl, reg in registry_names(members).items())
+    losses = ", ".join(loss_link(lbl, reg) for lbl, reg in registry_names(members).items())
     seeds = len({m["seed"] for m in members})
     return (
         "<h2>At a glance</h2>\n<ul>"
@@ -173,7 +173,7 @@ def _p_cell(e: Mapping[str, Any], key: str) -> str:
     return f'<td class="num">{fmt_p(e.get(key))}</td>'
 
 
-def _ranking_section(ranking: Sequence[Mapping[str, Any]]) -> str:
+def ranking_section(ranking: Sequence[Mapping[str, Any]]) -> str:
     by_metric: dict[str, list[Mapping[str, Any]]] = {}
     for e in ranking:
         by_metric.setdefault(e["metric"], []).append(e)
@@ -200,7 +200,7 @@ def _ranking_section(ranking: Sequence[Mapping[str, Any]]) -> str:
         parts += [
             f"<h3>{escape(metric)}</h3>",
             f"<p>{escape(what)} <strong>{better.capitalize()} is better.</strong></p>",
-            _table(head, rows, cls="ranking"),
+            html_table(head, rows, cls="ranking"),
             f'<p class="verdict">{escape(verdict_text(decided[metric]))}</p>',
         ]
     return "\n".join(parts)
@@ -217,7 +217,8 @@ def _members_section(members: Sequence[Mapping[str, Any]]) -> str:
         ]
         for m in members
     ]
-    return "<h2>Members</h2>\n" + _table(["loss", "seed", "status", "final W1", "final KS"], rows)
+    header = ["loss", "seed", "status", "final W1", "final KS"]
+    return "<h2>Members</h2>\n" + html_table(header, rows)
 
 
 def _problems_section(members: Sequence[Mapping[str, Any]]) -> str:
@@ -235,7 +236,7 @@ def _problems_section(members: Sequence[Mapping[str, Any]]) -> str:
         ]
         for m in bad
     ]
-    return head + _table(["loss", "seed", "status", "step", "reason"], rows)
+    return head + html_table(["loss", "seed", "status", "step", "reason"], rows)
 
 
 def verdict_word(verdict: Any) -> str:
@@ -260,7 +261,7 @@ def _diagnoses_section(summary: Mapping[str, Any]) -> str:
     names = registry_names(summary.get("members", []))
     rows = [
         [
-            _loss_link(str(d.get("loss", "")), names.get(d.get("loss"), str(d.get("loss", "")))),
+            loss_link(str(d.get("loss", "")), names.get(d.get("loss"), str(d.get("loss", "")))),
             _int(d.get("seed")),
             escape(str(d.get("kind", ""))),
             f'<td class="verdict{" flagged" if d.get("verdict") is True else ""}">'
@@ -274,7 +275,7 @@ def _diagnoses_section(summary: Mapping[str, Any]) -> str:
         ]
         for d in found
     ]
-    return head + _table(["loss", "seed", "kind", "verdict", "explanation"], rows, "diagnoses")
+    return head + html_table(["loss", "seed", "kind", "verdict", "explanation"], rows, "diagnoses")
 
 
 def _figure(path: Path, caption: str) -> str:
@@ -312,7 +313,7 @@ def render_html(
         _glance_section(summary.get("members", [])),
         "<h2>Study configuration</h2>",
         f"<pre>{escape(config)}</pre>",
-        _ranking_section(summary.get("ranking", [])),
+        ranking_section(summary.get("ranking", [])),
         _diagnoses_section(summary),
         _members_section(summary.get("members", [])),
         _problems_section(summary.get("members", [])),

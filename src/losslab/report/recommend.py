@@ -1,0 +1,136 @@
+"""``report.html`` of a recommendation: one self-contained page styled like the study
+report (its CSS, tables and per-metric ranking sections with the paired tests).
+
+Every string from the user or the data goes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from losslab.report.html import CSS, html_table, loss_link, ranking_section
+
+if TYPE_CHECKING:
+    from losslab.study.recommendation import RecommendResult
+
+
+def _cell(x: Any) -> str:
+    if x is None or (isinstance(x, float) and x != x):
+        return '<td class="num">—</td>'
+    if isinstance(x, float):
+        return f'<td class="num">{x:.4g}</td>'
+    return f"<td>{escape(str(x))}</td>"
+
+
+def _table_section(res: RecommendResult) -> str:
+    df = res.table
+    head = list(df.columns)
+    rows = []
+    for rec in df.to_dict(orient="records"):
+        cells = []
+        for col in head:
+            if col == "loss":
+                cells.append(f"<td>{loss_link(rec['loss'], rec['loss'])}</td>")
+            else:
+                cells.append(_cell(rec[col]))
+        rows.append(cells)
+    return html_table(head, rows, cls="ranking")
+
+
+def _profile_section(res: RecommendResult) -> str:
+    p = res.profile
+    rows = [
+        [
+            escape(c),
+            *(_cell(v[i]) for v in (p.mean, p.std, p.min, p.max, p.skewness, p.excess_kurtosis)),
+        ]
+        for i, c in enumerate(p.columns)
+    ]
+    table = html_table(["column", "mean", "std", "min", "max", "skewness", "excess kurtosis"], rows)
+    facts = [
+        f"{p.n} rows x {p.dim} columns",
+        f"modes: {p.modes} ({escape(p.modes_method)})",
+        f"rows with a feature outlier (robust |z| &gt; 3.5): {p.feature_outlier_fraction:.1%}",
+    ]
+    if p.discrete:
+        facts.append("discrete columns: " + escape(", ".join(p.discrete)))
+    if p.bounded:
+        facts.append("bounded columns: " + escape(", ".join(p.bounded)))
+    if p.task == "classify":
+        facts.append(
+            "class counts: "
+            + escape(", ".join(f"{c}: {k}" for c, k in zip(p.classes, p.class_counts, strict=True)))
+            + f" (largest/smallest {p.imbalance_ratio:.2f})"
+        )
+        facts.append(f"class overlap (5-NN cross-validated error): {p.overlap:.1%}")
+    if p.task == "regress":
+        facts.append(
+            f"linear-fit residuals: {p.outlier_fraction:.1%} outliers (robust |z| "
+            f"&gt; 3.5), skewness {p.residual_skewness:.2f}, excess kurtosis "
+            f"{p.residual_excess_kurtosis:.2f}"
+        )
+        facts.append(f"Breusch-Pagan (Koenker) heteroscedasticity p = {p.heteroscedasticity_p:.3g}")
+    facts.append("characteristics: " + escape(", ".join(p.flags()) or "none"))
+    return "<h2>Profile</h2>\n<ul>" + "".join(f"<li>{f}</li>" for f in facts) + "</ul>\n" + table
+
+
+def _race_section(res: RecommendResult) -> str:
+    rows = [
+        [
+            _cell(r.index),
+            _cell(r.steps),
+            _cell(r.seeds),
+            escape(", ".join(r.candidates)),
+            escape(r.split),
+            escape(", ".join(r.kept) if not r.final else "—"),
+            _cell(round(r.seconds, 2)),
+        ]
+        for r in res.race.rounds
+    ]
+    header = ["round", "steps", "seeds", "candidates", "scored on", "kept", "seconds"]
+    table = html_table(header, rows)
+    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in res.race.notes)
+    rules = "".join(f"<li>{escape(r)}</li>" for r in res.plan.rules)
+    return (
+        "<h2>Candidates and race</h2>\n"
+        f"<p>Rules applied (see <code>losslab.study.candidates</code>):</p><ul>{rules}</ul>"
+        "<p>Successive halving: every candidate trains briefly on 2 seeds; the better half by "
+        "the score on validation rows trains again for longer; the finalists train on at "
+        "least 3 seeds and are scored on test rows no earlier decision has seen. Members with "
+        "the same seed share data, initial weights and noise, so the comparison is paired.</p>"
+        + table
+        + notes
+        + f'<p class="note">{res.seconds:.1f} s of a {res.budget:g} s budget.</p>'
+    )
+
+
+def render(res: RecommendResult) -> str:
+    name = escape(res.profile.source)
+    reasons = "".join(f"<li>{escape(r)}</li>" for r in res.reasons)
+    body = [
+        f"<h1>losslab recommend: {name}</h1>",
+        f'<p class="verdict">{escape(res.recommendation)}</p>',
+        f"<h2>Why</h2><ul>{reasons}</ul>",
+        f"<h2>Ranked table</h2><p>Score: <strong>{escape(res.metric)}</strong> — "
+        f"{escape(res.plan.metric_reason)}. Finalists: mean and 95% CI over seeds on the test "
+        "rows; candidates dropped earlier: their last round, on validation rows (shorter "
+        "training, not comparable with the finalists' numbers).</p>",
+        _table_section(res),
+        ranking_section(res.ranking),
+        _profile_section(res),
+        _race_section(res),
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>losslab recommend: {name}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def write_report(path: Path, res: RecommendResult) -> Path:
+    path = Path(path)
+    path.write_text(render(res), encoding="utf-8")
+    return path

@@ -1,0 +1,515 @@
+r"""Successive halving over candidates x seeds on the ensemble engine, within a time budget.
+
+Successive halving (Jamieson & Talwalkar 2016; the inner loop of Hyperband, Li et al.
+2018): every candidate trains for a few steps, the better half (by the held-out score
+on the **validation** rows) trains again for more steps, and so on until at most
+:data:`FINAL_MAX` finalists remain; the final round trains them on at least
+:data:`~losslab.report.stats.MIN_PAIRS` seeds and scores them on the **test** rows,
+which no earlier decision has seen. Each round trains from scratch, so the final
+numbers are those of complete runs of the final length.
+
+How the budget is kept. Round 0 (every candidate, 2 seeds) is sized with a prior
+cost so that it takes about :data:`ROUND0_SHARE` of the budget, and timed. The cost
+model of a round is
+
+.. math::  t = k \cdot T \cdot (A + \textstyle\sum_m w_m) + e \cdot S
+
+with ``T`` steps, ``S`` members of work units ``w_m`` (supervised: 1; adversarial:
+one generator step plus ``n_critic`` discriminator steps, doubled for a gradient
+penalty), a per-step overhead ``A`` and a per-member evaluation cost ``e`` measured
+from our own held-out evaluation. ``k`` is re-estimated from every finished round.
+The time left (the budget x :data:`TARGET_SHARE`, less what has been spent) is shared
+equally by the remaining rounds (as in successive halving, each rung gets an equal
+share); the final round takes all that remains: 3 seeds and as many steps as fit up
+to the paradigm's preferred length, then more seeds (power for the paired tests) up
+to a cap, then more steps up to a cap. With the caps reached the race ends early:
+more would not change the evidence much.
+
+Members of different candidates with the same seed share data, splits, initial
+weights and noise (:mod:`losslab.rng`), so the final comparison is paired by seed.
+A schedule (steps and seeds per round) can be replayed exactly: the same data, seed
+and schedule give the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from losslab.data.arrays import (
+    RowsDataset,
+    TableClassification,
+    TableRegression,
+    split_rows,
+)
+from losslab.data.files import Table
+from losslab.data.profile import Profile
+from losslab.errors import BadInput
+from losslab.losses import get_loss
+from losslab.metrics import sample_metrics
+from losslab.report.stats import MIN_PAIRS, ranking
+from losslab.study.candidates import Plan
+from losslab.study.executor import run_task
+from losslab.train.adversarial import AdversarialMember, AdversarialTask, NetShape
+from losslab.train.optim import OptimizerSettings
+from losslab.train.supervised import SupervisedMember, SupervisedTask, output_width
+
+ETA = 2  # keep the better half each round
+FINAL_MAX = 3  # at most this many finalists
+SCREEN_SEEDS = 2  # seeds per candidate before the final round
+ROUND0_SHARE = 0.15
+TARGET_SHARE = 0.92
+RESERVE_S = 1.5  # for the report after the race
+EVAL_SAMPLES = 500  # generated samples per member, scored against held-out rows
+HELDOUT_ROWS = 2000  # at most this many held-out rows per score
+HIDDEN = 64
+MAX_GROWTH = 16  # steps grow at most this much per round: a guard against a bad estimate
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Per paradigm: step bounds, seed cap and the prior cost (seconds per work unit per
+    step at 16 input columns; measured on a 2-core machine with one torch thread)."""
+
+    min_steps: int
+    preferred_steps: int
+    max_steps: int
+    max_seeds: int
+    overhead_units: float
+    prior_unit_s: float
+    prior_eval_s: float  # per member
+    eval_factor: float  # trainer-side evaluation cost per member / our own
+
+
+ADVERSARIAL = Settings(30, 3000, 20000, 10, 4.0, 1.2e-3, 0.3, 3.0)
+SUPERVISED = Settings(30, 1500, 4000, 20, 10.0, 2.0e-4, 0.01, 1.0)
+
+
+@dataclass
+class Round:
+    index: int
+    steps: int
+    seeds: int
+    candidates: list[str]
+    final: bool
+    split: str  # "validation" or "test"
+    members: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    kept: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RaceResult:
+    rounds: list[Round]
+    notes: list[str]
+    seconds: float
+
+    @property
+    def schedule(self) -> list[tuple[int, int]]:
+        return [(r.steps, r.seeds) for r in self.rounds]
+
+
+def counts(n: int) -> list[int]:
+    """Candidates per round: ``n``, then the better half, ... down to :data:`FINAL_MAX`
+    (round 0 is always run: with at most ``FINAL_MAX`` candidates it only times the race)."""
+    out = [n]
+    while out[-1] > FINAL_MAX:
+        out.append(max(math.ceil(out[-1] / ETA), FINAL_MAX))
+    if len(out) == 1:
+        out.append(n)
+    return out
+
+
+def _optimizer(loss: str) -> OptimizerSettings:
+    p = get_loss(loss).optimizer
+    return OptimizerSettings(p.name, p.lr, tuple(p.betas), p.alpha, p.eps)
+
+
+def unit_weight(loss: str) -> float:
+    """Work units of one member per training step (see the module docstring)."""
+    spec = get_loss(loss)
+    if spec.family in ("classification", "regression"):
+        return 1.0
+    if spec.family == "adversarial":
+        n_critic = int(spec.training.get("n_critic", 1))
+        return 1.0 + n_critic * (2.0 if spec.training.get("gradient_penalty") else 1.0)
+    knobs = spec.hyperparameters()
+    return 1.0 + float(knobs.get("langevin_steps", 0))  # an MCMC step costs a network pass
+
+
+def fixed_units(loss: str) -> float:
+    """Work units of one member's two evaluations (the trainer samples at step 0 and at
+    the end): the sampler's network passes over ``EVAL_SAMPLES`` samples."""
+    spec = get_loss(loss)
+    if spec.family in ("classification", "regression", "adversarial"):
+        return 0.0
+    k = spec.hyperparameters()
+    passes = (
+        k.get("eval_steps")
+        or k.get("timesteps")
+        or k.get("steps_per_level", 0) * k.get("levels", 1)
+    )
+    return 2.0 * float(passes) * EVAL_SAMPLES / 128
+
+
+def group_key(loss: str) -> tuple:
+    """Candidates with the same key train in one ensemble (one trainer task)."""
+    spec = get_loss(loss)
+    if spec.family in ("classification", "regression"):
+        return (spec.family, str(spec.training.get("outputs")))
+    if spec.family == "adversarial":
+        return ("adversarial", spec.training.get("discriminator", "mlp"))
+    return (spec.family, loss)  # one sampler per ensemble
+
+
+def groups(losses: list[str]) -> list[list[str]]:
+    out: dict[tuple, list[str]] = {}
+    for loss in losses:
+        out.setdefault(group_key(loss), []).append(loss)
+    return list(out.values())
+
+
+def check_width(losses: list[str], dim: int, budget: float, source: str) -> None:
+    """Bad input when even the smallest race (round 0 and the final round at the minimum
+    steps, with the prior cost, which grows linearly with columns + hidden width) cannot
+    fit the budget; the message says how many columns the budget serves."""
+    settings = (
+        ADVERSARIAL
+        if get_loss(losses[0]).family not in ("classification", "regression")
+        else SUPERVISED
+    )
+    per = counts(len(losses))
+
+    def units(names: list[str], seeds: int) -> float:
+        return sum(
+            settings.min_steps * (settings.overhead_units + seeds * sum(unit_weight(x) for x in g))
+            + seeds * sum(fixed_units(x) for x in g)
+            for g in groups(names)
+        )
+
+    total = units(losses, SCREEN_SEEDS) + units(losses[: per[-1]], MIN_PAIRS)
+    available = budget * TARGET_SHARE
+    need = settings.prior_unit_s * (dim + HIDDEN) / (16 + HIDDEN) * total
+    if need <= available:
+        return
+    served = int(available / (settings.prior_unit_s * total) * (16 + HIDDEN) - HIDDEN)
+    if served < 1:
+        raise BadInput(
+            f"--budget {budget:g}: too small for {len(losses)} candidates on "
+            f"{source} (the smallest race needs about {need / TARGET_SHARE:.0f} s); "
+            "raise --budget"
+        )
+    raise BadInput(
+        f"{source}: {dim} columns are more than a --budget of {budget:g} s can "
+        f"serve (about {served} at most for {len(losses)} candidates); raise "
+        "--budget or choose columns with --columns A,B,..."
+    )
+
+
+class Race:
+    """One successive-halving race; :meth:`run` returns its rounds."""
+
+    def __init__(
+        self,
+        table: Table,
+        profile: Profile,
+        plan: Plan,
+        budget: float,
+        seed: int = 0,
+        started: float | None = None,
+        schedule: list[tuple[int, int]] | None = None,
+        on_step: Callable[[], Any] | None = None,
+        on_round: Callable[[str], Any] | None = None,
+    ):
+        self.table, self.profile, self.plan = table, profile, plan
+        self.budget, self.seed = float(budget), int(seed)
+        self.started = time.perf_counter() if started is None else started
+        self.schedule = schedule
+        self.on_step, self.on_round = on_step, on_round
+        self.task = profile.task
+        self.settings = ADVERSARIAL if self.task == "generate" else SUPERVISED
+        self.width = (table.dim + HIDDEN) / (16 + HIDDEN)
+        self.k = self.settings.prior_unit_s * self.width
+        self.e = self.settings.prior_eval_s
+        self.notes: list[str] = []
+        self._prepare()
+
+    # -- data ---------------------------------------------------------------
+    def _prepare(self) -> None:
+        t = self.table
+        if self.task == "generate":
+            split = split_rows(t.x, self.seed)
+            self.split = split
+            centers = std = None
+            if self.profile.multimodal:
+                # the profile's mixture is in whole-data standardised units: map it to the
+                # training-standardised units the generator sees
+                mean_all, std_all = t.x.mean(0), np.where(t.x.std(0) > 0, t.x.std(0), 1.0)
+                raw = np.asarray(self.profile.mode_centers) * std_all + mean_all
+                centers = (raw - split.mean) / split.std
+                scale = float(np.mean(std_all / split.std))
+                std = float(np.median(self.profile.mode_spreads)) * scale
+            self.centers, self.mode_std = centers, std
+            self.dataset: Any = RowsDataset.of(split.train, t.source, centers, std)
+        elif self.task == "classify":
+            self.dataset = TableClassification.of(t.x, t.y, t.source)
+        else:
+            self.dataset = TableRegression.of(t.x, t.y, t.source)
+
+    # -- cost model -----------------------------------------------------------
+    def units(self, losses: list[str], seeds: int, steps: int) -> float:
+        """Work units of one round: per ensemble an overhead plus its members' steps."""
+        a = self.settings.overhead_units
+        return sum(
+            steps * (a + seeds * sum(unit_weight(x) for x in g))
+            + seeds * sum(fixed_units(x) for x in g)
+            for g in groups(losses)
+        )
+
+    def predict(self, losses: list[str], steps: int, seeds: int) -> float:
+        return self.k * self.units(losses, seeds, steps) + self.e * seeds * len(losses)
+
+    def steps_for(self, seconds: float, losses: list[str], seeds: int) -> float:
+        fixed = self.predict(losses, 0, seeds)
+        per_step = self.k * (self.units(losses, seeds, 1) - self.units(losses, seeds, 0))
+        return (seconds - fixed) / per_step
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def left(self) -> float:
+        return self.budget * TARGET_SHARE - RESERVE_S - self.elapsed()
+
+    def check_width(self) -> None:
+        """Bad input when even the smallest race cannot fit the budget at this width."""
+        check_width(
+            [c.loss for c in self.plan.candidates], self.table.dim, self.budget, self.table.source
+        )
+
+    # -- rounds ---------------------------------------------------------------
+    def run(self) -> RaceResult:
+        cands = [c.loss for c in self.plan.candidates]
+        per = counts(len(cands))
+        if self.schedule is not None and len(self.schedule) != len(per):
+            raise BadInput(
+                f"--schedule has {len(self.schedule)} rounds; {len(cands)} "
+                f"candidates need {len(per)}"
+            )
+        rounds: list[Round] = []
+        alive = cands
+        race_start = time.perf_counter()
+        for r, n in enumerate(per):
+            final = r == len(per) - 1
+            alive = alive[:n]
+            steps, seeds = self._size(r, per, alive, rounds)
+            rnd = Round(r, steps, seeds, list(alive), final, "test" if final else "validation")
+            if self.on_round is not None:
+                self.on_round(f"round {r}: {len(alive)} x {seeds} seeds x {steps} steps")
+            self._train(rnd)
+            rounds.append(rnd)
+            if not final:
+                order = self._order(rnd)
+                rnd.kept = order[: per[r + 1]]
+                alive = rnd.kept
+        return RaceResult(rounds, self.notes, time.perf_counter() - race_start)
+
+    def _size(self, r: int, per: list[int], alive: list[str], done: list[Round]) -> tuple[int, int]:
+        s = self.settings
+        if self.schedule is not None:
+            steps, seeds = self.schedule[r]
+            return int(steps), int(seeds)
+        if r == 0:
+            t = self.steps_for(ROUND0_SHARE * self.budget, alive, SCREEN_SEEDS)
+            return int(np.clip(t, s.min_steps, s.preferred_steps // 4)), SCREEN_SEEDS
+        prev = done[-1].steps
+        left = self.left()
+        if r < len(per) - 1:  # an intermediate rung: an equal share of what is left
+            share = left / (len(per) - r)
+            t = self.steps_for(share, alive, SCREEN_SEEDS)
+            t = np.clip(t, s.min_steps, min(s.preferred_steps, MAX_GROWTH * prev))
+            return int(t), SCREEN_SEEDS
+        # the final round: 3 seeds and the steps that fit up to the preferred length, then
+        # more seeds up to the cap, then more steps up to the cap
+        cap = min(s.max_steps, MAX_GROWTH * prev)
+        seeds = MIN_PAIRS
+        t = min(self.steps_for(left, alive, seeds), s.preferred_steps, cap)
+        while seeds < s.max_seeds and self.predict(alive, int(t), seeds + 1) <= left:
+            seeds += 1
+        if seeds == s.max_seeds or t == cap:
+            t = max(t, min(cap, self.steps_for(left, alive, seeds)))
+        if t < s.min_steps:
+            self.notes.append(
+                f"the budget was too small for the final round: it ran the "
+                f"minimum of {s.min_steps} steps x {seeds} seeds anyway"
+            )
+            t = s.min_steps
+        if self.predict(alive, int(t), seeds) < 0.8 * left:
+            self.notes.append(
+                f"the final round reached its caps ({seeds} seeds, {int(t)} "
+                "steps) and the race ended before the budget: more training "
+                "would add little evidence"
+            )
+        return int(t), seeds
+
+    def _members(self, losses: list[str], seeds: int) -> list[tuple[str, int]]:
+        return [(loss, s) for loss in losses for s in range(seeds)]
+
+    def _train(self, rnd: Round) -> None:
+        t0 = time.perf_counter()
+        rows: list[dict[str, Any]] = []
+        timed_s, timed_units = 0.0, 0.0
+        for task in self._tasks(rnd):
+            start = time.perf_counter()
+            out = run_task(task, self._progress)
+            spent = time.perf_counter() - start
+            rows += out
+            if any(r["status"] != "failed" for r in out):  # a crashed task times nothing
+                timed_s += spent
+                timed_units += self.units(
+                    sorted({r["registry_name"] for r in out}), rnd.seeds, rnd.steps
+                )
+        t1 = time.perf_counter()
+        rnd.members = [self._score(row, rnd) for row in sorted(rows, key=lambda x: x["idx"])]
+        own = time.perf_counter() - t1
+        rnd.seconds = time.perf_counter() - t0
+        for loss in rnd.candidates:
+            bad = [m for m in rnd.members if m["loss"] == loss and m["status"] != "ok"]
+            if bad:
+                self.notes.append(
+                    f"round {rnd.index}: {loss}: {len(bad)} of {rnd.seeds} "
+                    f"seeds {bad[0]['status']} ({bad[0]['reason'][:160]})"
+                )
+        n = max(1, len(rnd.members))
+        # evaluation per member: ours plus the trainer's own (eval_factor - 1 times ours)
+        self.e = self.settings.eval_factor * own / n
+        if timed_units > 0:
+            trainer_eval = (self.settings.eval_factor - 1.0) * own
+            self.k = max(1e-7, (timed_s - trainer_eval) / timed_units)
+
+    def _progress(self, n: int) -> None:
+        if self.on_step is not None:
+            self.on_step()
+
+    def _tasks(self, rnd: Round) -> list[Any]:
+        """One trainer task per group of candidates that can share an ensemble."""
+        if self.task == "generate":
+            tasks, index = [], 0
+            for group in groups(rnd.candidates):
+                pairs = self._members(group, rnd.seeds)
+                tasks.append(self._generative_task(group, pairs, rnd.steps, index))
+                index += len(pairs)
+            return tasks
+        pairs = self._members(rnd.candidates, rnd.seeds)
+        steps = rnd.steps
+        members = [
+            SupervisedMember(i, loss, loss, get_loss(loss).hyperparameters(), s, _optimizer(loss))
+            for i, (loss, s) in enumerate(pairs)
+        ]
+        n_train = len(self.dataset.splits(np.random.default_rng(0)).y_train)
+        by_width: dict[int, list[SupervisedMember]] = {}
+        for m in members:
+            by_width.setdefault(output_width(m.loss, self.dataset), []).append(m)
+        return [
+            SupervisedTask(
+                study_seed=self.seed,
+                dataset=self.dataset,
+                hidden=(HIDDEN, HIDDEN),
+                activation="relu",
+                batch_size=min(64, n_train),
+                steps=steps,
+                eval_every=steps,
+                record_every=steps,
+                members=tuple(group),
+            )
+            for _, group in sorted(by_width.items())
+        ]
+
+    def _shape(self) -> NetShape:
+        d = self.table.dim
+        return NetShape((HIDDEN, HIDDEN) if d <= 16 else (2 * HIDDEN, 2 * HIDDEN), "relu")
+
+    def _generative_task(
+        self, group: list[str], pairs: list[tuple[str, int]], steps: int, first: int
+    ) -> Any:
+        common = dict(
+            study_seed=self.seed,
+            dataset=self.dataset,
+            batch_size=min(128, len(self.split.train)),
+            steps=steps,
+            eval_every=steps,
+            eval_samples=EVAL_SAMPLES,
+            record_every=steps,
+        )
+        if get_loss(group[0]).family == "adversarial":
+            members = [
+                AdversarialMember(
+                    first + i,
+                    loss,
+                    loss,
+                    get_loss(loss).hyperparameters(),
+                    s,
+                    int(get_loss(loss).training.get("n_critic", 1)),
+                    _optimizer(loss),
+                )
+                for i, (loss, s) in enumerate(pairs)
+            ]
+            return AdversarialTask(
+                latent_dim=max(2, min(self.table.dim, 32)),
+                generator=self._shape(),
+                discriminator=self._shape(),
+                members=tuple(members),
+                **common,
+            )
+        from losslab.train.generative import GenerativeMember, GenerativeTask
+
+        members = [
+            GenerativeMember(
+                first + i, loss, loss, get_loss(loss).hyperparameters(), s, _optimizer(loss)
+            )
+            for i, (loss, s) in enumerate(pairs)
+        ]
+        return GenerativeTask(network=self._shape(), members=tuple(members), **common)
+
+    def _score(self, row: dict[str, Any], rnd: Round) -> dict[str, Any]:
+        """The member's held-out metrics: validation rows before the final round, test after."""
+        out = {
+            k: row[k]
+            for k in ("loss", "registry_name", "seed", "status", "reason", "diverged_step")
+        }
+        out["metrics"] = {}
+        if row["status"] != "ok":
+            return out
+        if self.task == "generate":
+            rows = self.split.test if rnd.final else self.split.val
+            gen = row["samples"]["generated"]
+            out["metrics"] = sample_metrics(gen, rows[:HELDOUT_ROWS], self.centers, self.mode_std)
+        elif rnd.final:
+            out["metrics"] = dict(row["metrics"])
+        else:
+            out["metrics"] = {
+                k.removeprefix("val_"): v[-1]
+                for k, v in row["checkpoints"].items()
+                if k.startswith("val_") and v
+            }
+        if not all(np.isfinite(v) for v in out["metrics"].values()):
+            out["metrics"] = {k: v for k, v in out["metrics"].items() if np.isfinite(v)}
+        return out
+
+    def _order(self, rnd: Round) -> list[str]:
+        """Candidates best first by their mean held-out score (no score: last)."""
+        entries = ranking(rnd.members, [self.plan.metric])
+        ranked = [e["loss"] for e in entries]
+        return ranked + [c for c in rnd.candidates if c not in ranked]
+
+
+def set_threads() -> int:
+    """One torch thread: fastest for these small networks on a shared machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    return before

@@ -1,0 +1,137 @@
+"""``losslab recommend``: which loss fits my data? Profile it, race the candidates,
+recommend with the evidence.
+
+>>> from losslab import recommend
+>>> result = recommend(df, task="classify", target="label", budget=60)  # doctest: +SKIP
+>>> result.table            # pandas DataFrame, best first, mean and 95% CI
+>>> result.recommendation   # the winner, or the tie the evidence cannot break
+
+Steps, each in its room: :mod:`losslab.data.files` (read and validate),
+:mod:`losslab.data.profile`, :mod:`losslab.study.candidates` (documented rules),
+:mod:`losslab.study.race` (successive halving on the ensemble engine, within the
+budget), :mod:`losslab.study.recommendation` (table, verdict, reasons, files) and
+:mod:`losslab.report.recommend` (report.html).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from losslab.data.files import load
+from losslab.data.profile import Profile, profile
+from losslab.errors import BadInput
+from losslab.study.candidates import choose, generative_losses
+from losslab.study.race import Race, check_width, set_threads
+from losslab.study.recommendation import RecommendResult, build
+
+DEFAULT_BUDGET = 120.0
+"""Seconds for the whole run (load, profile, race, report) when none is given."""
+MIN_BUDGET = 5.0
+TASKS = ("generate", "classify", "regress")
+
+
+def recommend(
+    data: Any,
+    task: str,
+    target: str | None = None,
+    columns: list[str] | None = None,
+    budget: float = DEFAULT_BUDGET,
+    out: str | Path | None = None,
+    seed: int = 0,
+    drop_invalid: bool = False,
+    drop_constant: bool = False,
+    schedule: list[tuple[int, int]] | None = None,
+    progress: bool = False,
+    on_profile: Callable[[Profile], Any] | None = None,
+) -> RecommendResult:
+    """Profile ``data``, race the candidate losses for ``task`` and recommend one.
+
+    ``data``: a file path (CSV/TSV, NPY/NPZ, Parquet), a NumPy array or a pandas
+    DataFrame. ``task``: ``generate``, ``classify`` or ``regress`` (the last two need
+    ``target``, a column name). ``budget``: seconds for the whole call. ``out``: a folder
+    for ``summary.json``, ``profile.json``, ``table.csv`` and ``report.html`` (none if
+    ``None``). ``schedule``: ``[(steps, seeds), ...]`` per round replays a race exactly
+    (the budget then only bounds nothing: the schedule is followed). Bad input raises
+    :class:`~losslab.errors.BadInput` with one line naming the problem.
+    """
+    started = time.perf_counter()
+    if task not in TASKS:
+        raise BadInput(f"--task {task!r}: expected one of {', '.join(TASKS)}")
+    if not budget >= MIN_BUDGET:
+        raise BadInput(f"--budget {budget:g}: at least {MIN_BUDGET:g} seconds are needed")
+    threads = set_threads()
+    try:
+        table = load(data, task, target, columns, drop_invalid, drop_constant)
+        if schedule is None:  # before profiling, which is slow on very wide data
+            fewest = {
+                "classify": ["softmax-ce", "label-smoothing-ce"],
+                "regress": ["mse", "huber"],
+            }.get(task) or generative_losses()
+            check_width(fewest, table.dim, budget, table.source)
+        prof = profile(table, task, seed)
+        if on_profile is not None:
+            on_profile(prof)
+        plan = choose(prof)
+        bar = _Bar(budget, started) if progress else None
+        race = Race(
+            table,
+            prof,
+            plan,
+            budget,
+            seed,
+            started,
+            schedule,
+            on_step=bar.step if bar else None,
+            on_round=bar.describe if bar else None,
+        )
+        if schedule is None:
+            race.check_width()
+        try:
+            outcome = race.run()
+        finally:
+            if bar is not None:
+                bar.close()
+        result = build(task, prof, plan, outcome, budget)
+        result.seconds = time.perf_counter() - started
+        if out is not None:
+            result.save(out)  # the time it reports excludes writing the files (well under 1 s)
+        return result
+    finally:
+        torch.set_num_threads(threads)
+
+
+class _Bar:
+    """A tqdm bar over the budget's seconds, advanced from the trainers' step callback."""
+
+    def __init__(self, budget: float, started: float):
+        from tqdm import tqdm
+
+        self.started = started
+        self.bar = tqdm(
+            total=int(round(budget)),
+            unit="s",
+            desc="race",
+            leave=False,
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n}/{total} s {postfix}",
+        )
+        self.bar.update(min(self.bar.total, int(time.perf_counter() - started)))
+
+    def step(self) -> None:
+        done = int(time.perf_counter() - self.started)
+        if done > self.bar.n:
+            self.bar.update(min(done, self.bar.total) - self.bar.n)
+
+    def describe(self, text: str) -> None:
+        self.bar.set_postfix_str(text)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+__all__ = ["DEFAULT_BUDGET", "RecommendResult", "recommend"]
+

@@ -1,0 +1,362 @@
+"""The recommendation: a ranked table with means and 95% CIs, the verdict of the paired
+tests, the reasons (profile facts plus measured evidence, linked to the catalogue),
+and the files ``summary.json``, ``profile.json``, ``table.csv`` and ``report.html``.
+
+Statistics come from :mod:`losslab.report.stats` (mean and Student-t CI over seeds,
+paired t-tests against the best with Holm's correction, the stated verdict rule).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from losslab.data.profile import Profile
+from losslab.losses import get_loss
+from losslab.report.html import catalogue_href, fmt_p
+from losslab.report.stats import (
+    MIN_PAIRS,
+    direction,
+    finite_or_none,
+    mean_ci95,
+    paired_p,
+    ranking,
+    verdict,
+)
+from losslab.study.candidates import Plan
+from losslab.study.race import RaceResult, Round
+
+BASELINES = {"classify": "softmax-ce", "regress": "mse"}
+
+
+@dataclass
+class RecommendResult:
+    """What :func:`losslab.recommend` returns. ``table`` is a pandas DataFrame, best first."""
+
+    task: str
+    profile: Profile
+    plan: Plan
+    race: RaceResult
+    ranking: list[dict[str, Any]]
+    verdict: dict[str, Any]
+    table: pd.DataFrame
+    recommendation: str
+    reasons: list[str]
+    budget: float
+    seconds: float = 0.0
+    out_dir: Path | None = None
+    winner: str | None = None  # None where the evidence does not separate the best
+    tied: list[str] = field(default_factory=list)
+
+    @property
+    def metric(self) -> str:
+        return self.plan.metric
+
+    def summary(self) -> dict[str, Any]:
+        """Everything, as strict JSON (the ``summary.json`` of the output folder)."""
+        final = self.race.rounds[-1]
+        return {
+            "study": f"recommend: {self.profile.source}",
+            "task": self.task,
+            "config": {
+                "task": self.task,
+                "budget_s": self.budget,
+                "metric": self.metric,
+                "schedule": self.race.schedule,
+                "candidates": [c.loss for c in self.plan.candidates],
+            },
+            "recommendation": self.recommendation,
+            "winner": self.winner,
+            "tied": self.tied,
+            "reasons": self.reasons,
+            "metric": self.metric,
+            "metric_reason": self.plan.metric_reason,
+            "rules": list(self.plan.rules),
+            "candidates": [vars(c) for c in self.plan.candidates],
+            "members": [
+                {
+                    **m,
+                    "dataset": self.profile.source,
+                    "metrics": {k: finite_or_none(v) for k, v in m["metrics"].items()},
+                }
+                for m in final.members
+            ],
+            "ranking": self.ranking,
+            "verdict": self.verdict,
+            "table": json.loads(self.table.to_json(orient="records")),
+            "rounds": [_round_dict(r) for r in self.race.rounds],
+            "notes": self.race.notes,
+            "budget_s": self.budget,
+            "seconds": round(self.seconds, 3),
+            "profile": self.profile.to_dict(),
+        }
+
+    def text(self) -> str:
+        """The table, the recommendation and its reasons, for the terminal."""
+        show = self.table.copy()
+        cols = [
+            "rank",
+            "loss",
+            "stage",
+            "steps",
+            "seeds",
+            "mean",
+            "ci95_low",
+            "ci95_high",
+            "p_holm_vs_best",
+        ] + [c for c in self.plan.secondary if c in show.columns and c != self.metric]
+        show = show[[c for c in cols if c in show.columns]]
+        with pd.option_context(
+            "display.width", 160, "display.max_columns", 30, "display.float_format", "{:.4g}".format
+        ):
+            body = show.to_string(index=False, na_rep="-")
+        lines = [
+            f"held-out score: {self.metric} ({self.plan.metric_reason}); "
+            f"{'higher' if direction(self.metric) == 'max' else 'lower'} is better",
+            body,
+            "",
+            self.recommendation,
+            *[f"  - {r}" for r in self.reasons],
+        ]
+        lines += [f"  note: {n}" for n in self.race.notes]
+        lines.append(
+            f"time: {self.seconds:.1f} s of a {self.budget:g} s budget; schedule "
+            + ", ".join(f"{t} steps x {s} seeds" for t, s in self.race.schedule)
+        )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"RecommendResult({self.recommendation!r})"
+
+    def save(self, out: str | Path) -> Path:
+        from losslab.report.recommend import write_report
+
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        self.out_dir = out
+        (out / "profile.json").write_text(json.dumps(self.profile.to_dict(), indent=2))
+        self.table.to_csv(out / "table.csv", index=False)
+        (out / "summary.json").write_text(json.dumps(self.summary(), indent=2, default=_json))
+        write_report(out / "report.html", self)
+        return out
+
+
+def _json(x: Any) -> Any:
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return finite_or_none(x)
+    return str(x)
+
+
+def _round_dict(r: Round) -> dict[str, Any]:
+    return {
+        "round": r.index,
+        "steps": r.steps,
+        "seeds": r.seeds,
+        "candidates": r.candidates,
+        "final": r.final,
+        "scored_on": r.split,
+        "kept": r.kept,
+        "seconds": round(r.seconds, 3),
+    }
+
+
+def _values(members: list[dict[str, Any]], loss: str, metric: str) -> dict[int, float]:
+    return {
+        m["seed"]: float(m["metrics"][metric])
+        for m in members
+        if m["loss"] == loss
+        and m["status"] == "ok"
+        and metric in m["metrics"]
+        and np.isfinite(m["metrics"][metric])
+    }
+
+
+def build(
+    task: str, profile: Profile, plan: Plan, race: RaceResult, budget: float
+) -> RecommendResult:
+    """Rank the finalists on the test rows, state the verdict, list the reasons."""
+    final = race.rounds[-1]
+    metrics = [plan.metric] + [m for m in plan.secondary if m != plan.metric]
+    ranked = ranking(final.members, metrics)
+    primary = [e for e in ranked if e["metric"] == plan.metric]
+    decided = verdict(primary)
+    rows = _table_rows(task, plan, race, primary)
+    table = pd.DataFrame(rows)
+    best = decided["best"]
+    if best is None:
+        recommendation = "No recommendation: no finalist produced a finite score."
+        winner, tied = None, []
+    elif decided["significant"]:
+        winner, tied = best, []
+        recommendation = (
+            f"Recommended: {best}. It has the best {plan.metric} on the held-out test rows "
+            f"and the paired t-tests (Holm-adjusted p < 0.05, >= {MIN_PAIRS} seeds) separate "
+            "it from every other finalist."
+        )
+    else:
+        winner = None
+        tied = [best] + [x["loss"] for x in decided["not_separated"]]
+        others = ", ".join(
+            f"{x['loss']} (Holm p = {fmt_p(x['p_holm'])})" for x in decided["not_separated"]
+        )
+        recommendation = (
+            f"Tie: {best} has the best mean {plan.metric}, but the evidence does not separate "
+            f"it from {others}. Any of them fits this data; a larger --budget (more seeds) "
+            "may separate them."
+        )
+    reasons = _reasons(task, profile, plan, race, ranked, primary, decided) if best else []
+    return RecommendResult(
+        task,
+        profile,
+        plan,
+        race,
+        ranked,
+        decided,
+        table,
+        recommendation,
+        reasons,
+        budget,
+        winner=winner,
+        tied=tied,
+    )
+
+
+def _table_rows(
+    task: str, plan: Plan, race: RaceResult, primary: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    final = race.rounds[-1]
+    baseline = BASELINES.get(task)
+    base_vals = _values(final.members, baseline, plan.metric) if baseline else {}
+    rows = []
+    for e in primary:
+        rows.append(
+            _row(
+                e["loss"],
+                final,
+                plan,
+                e["rank"],
+                "final (test rows)",
+                e.get("p_vs_best_holm"),
+                base_vals if baseline in final.candidates else {},
+            )
+        )
+    for r in reversed(race.rounds[:-1]):
+        for loss in r.candidates:
+            if loss in r.kept:
+                continue
+            rows.append(
+                _row(loss, r, plan, None, f"out after round {r.index} (validation rows)", None, {})
+            )
+    return rows
+
+
+def _row(
+    loss: str,
+    rnd: Round,
+    plan: Plan,
+    rank: int | None,
+    stage: str,
+    p_holm: Any,
+    base_vals: dict[int, float],
+) -> dict[str, Any]:
+    mine = [m for m in rnd.members if m["loss"] == loss]
+    ok = [m for m in mine if m["status"] == "ok"]
+    vals = _values(rnd.members, loss, plan.metric)
+    mean, lo, hi = mean_ci95(list(vals.values()))
+    row: dict[str, Any] = {
+        "rank": rank,
+        "loss": loss,
+        "family": get_loss(loss).family,
+        "stage": stage,
+        "steps": rnd.steps,
+        "seeds": f"{len(ok)}/{len(mine)}",
+        "metric": plan.metric,
+        "mean": finite_or_none(mean),
+        "ci95_low": finite_or_none(lo),
+        "ci95_high": finite_or_none(hi),
+        "p_holm_vs_best": p_holm,
+    }
+    if base_vals:
+        p, _ = paired_p(vals, base_vals) if vals else (None, 0)
+        shared = sorted(set(vals) & set(base_vals))
+        diff = np.mean([vals[s] - base_vals[s] for s in shared]) if shared else None
+        row["diff_vs_baseline"] = finite_or_none(diff)
+        row["p_vs_baseline"] = p
+    for metric in plan.secondary:
+        if metric == plan.metric:
+            continue
+        row[metric] = finite_or_none(
+            mean_ci95(list(_values(rnd.members, loss, metric).values()))[0]
+        )
+    return row
+
+
+def _reasons(
+    task: str,
+    profile: Profile,
+    plan: Plan,
+    race: RaceResult,
+    ranked: list[dict[str, Any]],
+    primary: list[dict[str, Any]],
+    decided: dict[str, Any],
+) -> list[str]:
+    best = decided["best"]
+    final = race.rounds[-1]
+    top = primary[0]
+    cand = {c.loss: c for c in plan.candidates}
+    reasons = [
+        f"profile: {profile.n} rows x {profile.dim} columns; "
+        + (", ".join(profile.flags()) or "no special characteristic found")
+        + f"; {best} raced because of the rule '{cand[best].reason}'"
+    ]
+    lo, hi = top["ci95"]
+    reasons.append(
+        f"measured: {best} {plan.metric} = {top['mean']:.4g} (95% CI [{_f(lo)}, {_f(hi)}], "
+        f"{top['n']} seeds, {final.steps} steps, held-out test rows)"
+        + "".join(
+            f"; {e['loss']} {e['mean']:.4g}, Holm p = {fmt_p(e.get('p_vs_best_holm'))}"
+            for e in primary[1:]
+            if e["mean"] is not None
+        )
+    )
+    firsts = [
+        e["metric"]
+        for e in ranked
+        if e["loss"] == best and e["rank"] == 1 and e["metric"] != plan.metric
+    ]
+    if firsts:
+        reasons.append(f"{best} also has the best mean on {', '.join(firsts)}")
+    if task == "generate" and profile.multimodal:
+        modes = {e["loss"]: e["mean"] for e in ranked if e["metric"] == "modes"}
+        reasons.append(
+            f"modes captured of the {profile.modes} found: "
+            + ", ".join(f"{k} {_f(v)}" for k, v in modes.items())
+        )
+    out = [r for r in race.rounds[:-1] for c in r.candidates if c not in r.kept]
+    if race.rounds[:-1] and out:
+        reasons.append(
+            "successive halving dropped "
+            + "; ".join(
+                f"{', '.join(c for c in r.candidates if c not in r.kept)} "
+                f"after round {r.index} ({r.steps} steps, validation rows)"
+                for r in race.rounds[:-1]
+                if set(r.candidates) - set(r.kept)
+            )
+        )
+    href = catalogue_href(best)
+    why = get_loss(best).card.why
+    reasons.append(
+        f"catalogue: {best}: {why}" + (f" ({href}; `losslab explain {best}`)" if href else "")
+    )
+    return reasons
+
+
+def _f(x: Any) -> str:
+    return "-" if x is None else f"{x:.4g}"

@@ -1,0 +1,106 @@
+"""End-to-end races on small data, the budget, determinism, the API and the outputs."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_iris
+
+import losslab
+from losslab.cli import main
+from losslab.study.candidates import generative_losses
+from losslab.study.race import counts
+from losslab.study.recommend import recommend
+
+
+def _iris_csv(tmp_path):
+    df = load_iris(as_frame=True).frame
+    path = tmp_path / "iris.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_classify_end_to_end_cli(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(
+        [
+            "recommend",
+            str(_iris_csv(tmp_path)),
+            "--task",
+            "classify",
+            "--target",
+            "target",
+            "--schedule",
+            "40x2,120x3",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "modes:" in text and "held-out score: accuracy" in text
+    assert ("Recommended:" in text) or ("Tie:" in text)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["config"]["schedule"] == [[40, 2], [120, 3]]
+    assert len(summary["members"]) == 3 * len(summary["rounds"][-1]["candidates"])
+    html = (out / "report.html").read_text()
+    assert "<h1>losslab recommend" in html and "Holm" in html
+    assert (out / "profile.json").exists() and (out / "table.csv").exists()
+
+
+def test_regress_with_outliers_compares_with_mse():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 3))
+    y = x @ [1.0, -0.5, 0.25] + 0.3 * rng.standard_normal(300)
+    hit = rng.random(300) < 0.1
+    y[hit] += 10 * rng.standard_normal(int(hit.sum()))
+    df = pd.DataFrame(np.column_stack([x, y]), columns=["a", "b", "c", "y"])
+    res = recommend(df, task="regress", target="y", schedule=[(40, 2), (100, 3)])
+    table = res.table
+    assert isinstance(table, pd.DataFrame)
+    assert {"mse", "huber", "mae", "log-cosh"} <= set(table["loss"])
+    assert res.metric == "mae"
+    finals = table[table["stage"].str.startswith("final")]
+    assert finals["mean"].notna().all() and (finals["ci95_low"] <= finals["mean"]).all()
+
+
+def test_generate_ring_reports_modes_per_candidate(ring):
+    rounds = counts(len(generative_losses()))
+    schedule = [(20, 2)] * (len(rounds) - 1) + [(40, 3)]
+    res = recommend(ring(600), task="generate", schedule=schedule)
+    assert res.profile.modes == 8
+    assert "modes" in res.table.columns
+    finals = res.table[res.table["stage"].str.startswith("final")]
+    assert len(finals) >= 2 and finals["modes"].notna().all()
+    assert any("modes captured" in r for r in res.reasons)
+
+
+def test_same_data_seed_and_schedule_give_the_same_numbers():
+    df = load_iris(as_frame=True).frame
+    a = recommend(df, task="classify", target="target", schedule=[(30, 2), (60, 3)])
+    b = losslab.recommend(df, task="classify", target="target", schedule=[(30, 2), (60, 3)])
+    pd.testing.assert_frame_equal(a.table, b.table)
+
+
+def _timed(data, budget, **kw):
+    t0 = time.perf_counter()
+    res = recommend(data, budget=budget, **kw)
+    return res, time.perf_counter() - t0
+
+
+def test_budget_respected_short():
+    df = load_iris(as_frame=True).frame
+    res, wall = _timed(df, 10, task="classify", target="target")
+    assert wall <= 1.2 * 10, wall
+    assert res.seconds <= wall
+
+
+@pytest.mark.slow
+def test_budget_respected_60s(ring):
+    res, wall = _timed(ring(2000), 60, task="generate")
+    assert 0.8 * 60 <= wall <= 1.2 * 60, (wall, res.race.schedule)
