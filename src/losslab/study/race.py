@@ -18,9 +18,12 @@ with ``T`` steps, ``S`` members of work units ``w_m`` (supervised: 1; adversaria
 one generator step plus ``n_critic`` discriminator steps, doubled for a gradient
 penalty), a per-step overhead ``A`` and a per-member evaluation cost ``e`` measured
 from our own held-out evaluation. ``k`` is re-estimated from every finished round.
-The time left (the budget x :data:`TARGET_SHARE`, less what has been spent) is shared
-equally by the remaining rounds (as in successive halving, each rung gets an equal
-share); the final round takes all that remains: 3 seeds and as many steps as fit up
+The time left (the budget x :data:`TARGET_SHARE`, less what has been spent) is planned
+so that steps never shrink from one round to the next: a screening round gets the most
+steps ``T`` with which it *and every later round at* ``T`` *steps* still fit (later
+rounds have half the candidates each, so the rungs cost less and less, as in successive
+halving); the final round takes all that remains, at least the steps of the round
+before: 3 seeds and as many steps as fit up
 to the paradigm's preferred length, then more seeds (power for the paired tests) up
 to a cap, then more steps up to a cap. With the caps reached the race ends early:
 more would not change the evidence much.
@@ -69,7 +72,9 @@ RESERVE_S = 1.5  # for the report after the race
 EVAL_SAMPLES = 500  # generated samples per member, scored against held-out rows
 HELDOUT_ROWS = 2000  # at most this many held-out rows per score
 HIDDEN = 64
-MAX_GROWTH = 16  # steps grow at most this much per round: a guard against a bad estimate
+MAX_GROWTH = 8  # steps grow at most this much per round: a guard against a bad estimate
+PLAN_SAFETY = 0.75  # screening rounds plan on this share of the time left: the cost
+# model is refitted after each round, and a round that overruns would starve the final
 
 
 @dataclass(frozen=True)
@@ -326,12 +331,15 @@ class Race:
             return int(steps), int(seeds)
         if r == 0:
             t = self.steps_for(ROUND0_SHARE * self.budget, alive, SCREEN_SEEDS)
+            t = min(t, self._even_steps(r, per, alive))
             return int(np.clip(t, s.min_steps, s.preferred_steps // 4)), SCREEN_SEEDS
         prev = done[-1].steps
         left = self.left()
-        if r < len(per) - 1:  # an intermediate rung: an equal share of what is left
-            share = left / (len(per) - r)
-            t = self.steps_for(share, alive, SCREEN_SEEDS)
+        if r < len(per) - 1:
+            # an intermediate rung: the most steps such that it and every later round, at
+            # as many steps, still fit; so the finalists never train less than the rungs
+            # that chose them
+            t = self._even_steps(r, per, alive)
             t = np.clip(t, s.min_steps, min(s.preferred_steps, MAX_GROWTH * prev))
             return int(t), SCREEN_SEEDS
         # the final round: 3 seeds and the steps that fit up to the preferred length, then
@@ -343,6 +351,13 @@ class Race:
             seeds += 1
         if seeds == s.max_seeds or t == cap:
             t = max(t, min(cap, self.steps_for(left, alive, seeds)))
+        if t < prev and self.predict(alive, prev, seeds) <= 1.1 * left:
+            t = prev  # never judge the finalists on shorter runs than the rung before
+        elif t < prev:
+            self.notes.append(
+                f"the budget ran short: the final round trained {int(max(t, s.min_steps))} "
+                f"steps, fewer than the {prev} of the round before"
+            )
         if t < s.min_steps:
             self.notes.append(
                 f"the budget was too small for the final round: it ran the "
@@ -356,6 +371,20 @@ class Race:
                 "would add little evidence"
             )
         return int(t), seeds
+
+    def _even_steps(self, r: int, per: list[int], alive: list[str]) -> float:
+        """The most steps ``T`` such that rounds ``r`` .. last, each at ``T`` steps (the
+        screening rounds on :data:`SCREEN_SEEDS` seeds, the final on ``MIN_PAIRS``), fit in
+        the time left; later rounds are costed with the first candidates of ``alive``
+        (ranked best first after round 0)."""
+        plan = [
+            (alive[:n], MIN_PAIRS if j == len(per) - 1 else SCREEN_SEEDS)
+            for j, n in enumerate(per)
+            if j >= r
+        ]
+        fixed = sum(self.predict(c, 0, k) for c, k in plan)
+        per_step = sum(self.predict(c, 1, k) - self.predict(c, 0, k) for c, k in plan)
+        return (PLAN_SAFETY * self.left() - fixed) / per_step
 
     def _members(self, losses: list[str], seeds: int) -> list[tuple[str, int]]:
         return [(loss, s) for loss in losses for s in range(seeds)]
