@@ -100,55 +100,48 @@ def _generative_groups(members: list[Any]) -> list[tuple[tuple, list[Any]]]:
     return list(groups.items())
 
 
-def _adversarial(config: StudyConfig, dataset: Any, members: list[Any]) -> AdversarialTask:
-    t, m = config.train, config.model
-    return AdversarialTask(
+def _common(config: StudyConfig, dataset: Any, members: list[Any]) -> dict[str, Any]:
+    """What every trainer task takes from the study config."""
+    t = config.train
+    return dict(
         study_seed=config.study.seed,
         dataset=dataset,
-        latent_dim=m.latent_dim,
-        generator=_shape(m.generator),
-        discriminator=_shape(m.discriminator),
         batch_size=t.batch_size,
         steps=t.steps,
         eval_every=t.eval_every,
-        eval_samples=t.eval_samples,
         record_every=t.record_interval,
         members=tuple(members),
         device=t.device,
-        data_points=t.data_points,
+    )
+
+
+def _adversarial(config: StudyConfig, dataset: Any, members: list[Any]) -> AdversarialTask:
+    m = config.model
+    return AdversarialTask(
+        **_common(config, dataset, members),
+        latent_dim=m.latent_dim,
+        generator=_shape(m.generator),
+        discriminator=_shape(m.discriminator),
+        eval_samples=config.train.eval_samples,
+        data_points=config.train.data_points,
     )
 
 
 def _generative(config: StudyConfig, dataset: Any, members: list[Any]) -> GenerativeTask:
-    t = config.train
     return GenerativeTask(
-        study_seed=config.study.seed,
-        dataset=dataset,
+        **_common(config, dataset, members),
         network=_shape(config.model.network),
-        batch_size=t.batch_size,
-        steps=t.steps,
-        eval_every=t.eval_every,
-        eval_samples=t.eval_samples,
-        record_every=t.record_interval,
-        members=tuple(members),
-        device=t.device,
-        data_points=t.data_points,
+        eval_samples=config.train.eval_samples,
+        data_points=config.train.data_points,
     )
 
 
 def _supervised(config: StudyConfig, dataset: Any, members: list[Any]) -> SupervisedTask:
-    t, net = config.train, config.model.network
+    net = config.model.network
     return SupervisedTask(
-        study_seed=config.study.seed,
-        dataset=dataset,
+        **_common(config, dataset, members),
         hidden=tuple(net.hidden),
         activation=net.activation,
-        batch_size=t.batch_size,
-        steps=t.steps,
-        eval_every=t.eval_every,
-        record_every=t.record_interval,
-        members=tuple(members),
-        device=t.device,
     )
 
 
