@@ -340,7 +340,14 @@ class Race:
             # as many steps, still fit; so the finalists never train less than the rungs
             # that chose them
             t = self._even_steps(r, per, alive)
+            if t < prev and self._even_steps(r, per, alive, safety=1.0) >= prev:
+                t = prev  # the last round overran the plan: keep its length if it still fits
             t = np.clip(t, s.min_steps, min(s.preferred_steps, MAX_GROWTH * prev))
+            if t < prev:
+                self.notes.append(
+                    f"round {r - 1} took longer than its cost estimate, so round {r} trained "
+                    f"{int(t)} steps, fewer than its {prev}: its cut rests on shorter runs"
+                )
             return int(t), SCREEN_SEEDS
         # the final round: 3 seeds and the steps that fit up to the preferred length, then
         # more seeds up to the cap, then more steps up to the cap
@@ -372,11 +379,14 @@ class Race:
             )
         return int(t), seeds
 
-    def _even_steps(self, r: int, per: list[int], alive: list[str]) -> float:
+    def _even_steps(
+        self, r: int, per: list[int], alive: list[str], safety: float = PLAN_SAFETY
+    ) -> float:
         """The most steps ``T`` such that rounds ``r`` .. last, each at ``T`` steps (the
         screening rounds on :data:`SCREEN_SEEDS` seeds, the final on ``MIN_PAIRS``), fit in
         the time left; later rounds are costed with the first candidates of ``alive``
-        (ranked best first after round 0)."""
+        (ranked best first after round 0). ``safety`` is the share of the time left
+        planned on."""
         plan = [
             (alive[:n], MIN_PAIRS if j == len(per) - 1 else SCREEN_SEEDS)
             for j, n in enumerate(per)
@@ -384,7 +394,7 @@ class Race:
         ]
         fixed = sum(self.predict(c, 0, k) for c, k in plan)
         per_step = sum(self.predict(c, 1, k) - self.predict(c, 0, k) for c, k in plan)
-        return (PLAN_SAFETY * self.left() - fixed) / per_step
+        return (safety * self.left() - fixed) / per_step
 
     def _members(self, losses: list[str], seeds: int) -> list[tuple[str, int]]:
         return [(loss, s) for loss in losses for s in range(seeds)]
