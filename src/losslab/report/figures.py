@@ -140,7 +140,7 @@ def plot_gradients(
 
 
 COMPARE_PANELS = (
-    ("checkpoints", "w1", "W1 to reference (checkpoints)", "W1 (lower is better)", False),
+    ("checkpoints", "w1", "W1 to reference (checkpoints)", "W1 (lower is better, log)", True),
     ("checkpoints", "ks", "KS statistic (checkpoints)", "KS (lower is better)", False),
     ("checkpoints", "mmd", "MMD² to reference (checkpoints)", "MMD² (lower is better)", False),
     ("checkpoints", "modes", "modes captured (checkpoints)", "modes (higher is better)", False),
@@ -223,7 +223,7 @@ def plot_compare(path: Path, per_loss: Mapping[str, Mapping[str, Mapping[str, Cu
         else:
             _no_data(ax)
         ax.set_title(title)
-        ax.set_xlabel("generator step")
+        ax.set_xlabel("step (generator steps for GANs)")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
     fig.suptitle(f"Losses compared (mean over seeds, {BAND})")
