@@ -16,6 +16,8 @@ consequences, both deliberate:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 import torch
 
@@ -49,3 +51,15 @@ def torch_generator(study_seed: int, member_seed: int, stream: str) -> torch.Gen
 def numpy_generator(study_seed: int, member_seed: int, stream: str) -> np.random.Generator:
     """A NumPy ``Generator`` for one stream of one member (used for data sampling)."""
     return np.random.default_rng(stream_seed(study_seed, member_seed, stream))
+
+
+def per_member(
+    generators: Sequence[torch.Generator],
+    draw: Callable[[torch.Generator], torch.Tensor],
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
+    """``draw(g)`` for each member's generator, stacked on a leading member axis ``[S, ...]``
+    (and moved to ``device``): member s's numbers come from its own stream alone, so they
+    do not depend on which ensemble it is in."""
+    out = torch.stack([draw(g) for g in generators])
+    return out if device is None else out.to(device)

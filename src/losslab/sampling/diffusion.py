@@ -32,6 +32,8 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor
 
+from losslab.rng import per_member
+
 __all__ = [
     "PREDICTIONS",
     "SCHEDULES",
@@ -218,11 +220,6 @@ def timestep_embedding(t: Tensor, dim: int) -> Tensor:
     return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1).to(dtype)
 
 
-def _member_noise(generators: Sequence[torch.Generator], n: int, d: int) -> Tensor:
-    """``[S, n, d]`` standard normal, member ``s`` from ``generators[s]`` alone."""
-    return torch.stack([torch.randn(n, d, generator=g, device=g.device) for g in generators])
-
-
 @torch.no_grad()
 def ancestral_sample(
     model: Callable[[Tensor, int], Tensor],
@@ -275,11 +272,18 @@ def ancestral_sample(
         raise ValueError(f"need one generator per member: {members} members, {len(generators)}")
     betas = betas.to(torch.float64)
     abar = alphas_bar(betas)
-    x = _member_noise(generators, n, d).to(device or generators[0].device)
+    device = device or generators[0].device
+
+    def noise() -> Tensor:
+        return per_member(
+            generators, lambda g: torch.randn(n, d, generator=g, device=g.device), device
+        )
+
+    x = noise()
     for t in reversed(range(len(betas))):
         eps = to_eps(kind, model(x, t), x, t, abar)
         beta = float(betas[t])
         x = (x - beta / math.sqrt(1.0 - float(abar[t])) * eps) / math.sqrt(1.0 - beta)
         if t > 0:
-            x = x + math.sqrt(beta) * _member_noise(generators, n, d).to(x.device)
+            x = x + math.sqrt(beta) * noise()
     return x

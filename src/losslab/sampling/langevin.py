@@ -38,17 +38,9 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor
 
+from losslab.rng import per_member
+
 Score = Callable[[Tensor], Tensor]
-
-
-def _member_noise(generators: Sequence[torch.Generator], like: Tensor) -> Tensor:
-    """``[S, ...]`` standard normal noise shaped like ``like``, row ``s`` from ``generators[s]``."""
-    shape = like.shape[1:]
-    rows = [
-        torch.randn(shape, generator=g, device=g.device, dtype=like.dtype).to(like.device)
-        for g in generators
-    ]
-    return torch.stack(rows)
 
 
 def _check_ensemble(x: Tensor, generators: Sequence[torch.Generator]) -> None:
@@ -95,6 +87,11 @@ def langevin(
     clip = grad_clip is not None and grad_clip > 0
     x = x.detach()
     grad_norms = x.new_empty(steps, x.shape[0])
+    shape, dtype = x.shape[1:], x.dtype
+
+    def draw(gen: torch.Generator) -> Tensor:
+        return torch.randn(shape, generator=gen, device=gen.device, dtype=dtype)
+
     for k in range(steps):
         g = score(x).detach()
         if g.shape != x.shape:
@@ -102,7 +99,7 @@ def langevin(
         grad_norms[k] = g.flatten(2).norm(dim=2).mean(dim=1)
         if clip:
             g = g.clamp(-grad_clip, grad_clip)
-        x = x + step_size * g + noise * _member_noise(generators, x)
+        x = x + step_size * g + noise * per_member(generators, draw, x.device)
     return x, grad_norms
 
 

@@ -44,7 +44,7 @@ import torch
 from losslab.data import Dataset
 from losslab.losses import get_loss
 from losslab.nets import EnsembleMLP
-from losslab.rng import numpy_generator, torch_generator
+from losslab.rng import numpy_generator, per_member, torch_generator
 from losslab.sampling.diffusion import (
     alphas_bar,
     ancestral_sample,
@@ -103,11 +103,6 @@ class GenerativeTask:
     data_points: int | None = None
 
 
-def _stack(gens: list[torch.Generator], draw: Callable[[torch.Generator], torch.Tensor]):
-    """One draw per member from its own generator, stacked on the member axis."""
-    return torch.stack([draw(g) for g in gens])
-
-
 class Method:
     """How one family turns a network into a loss and into samples."""
 
@@ -121,7 +116,7 @@ class Method:
     def uniform(self, gens: list[torch.Generator], n: int) -> torch.Tensor:
         """``n`` points per member, uniform over its data box: ``[S, n, d]``."""
         d = self.task.dataset.dim
-        u = _stack(gens, lambda g: torch.rand(n, d, generator=g)).to(self.box.device)
+        u = per_member(gens, lambda g: torch.rand(n, d, generator=g), self.box.device)
         low, high = self.box[:, :1], self.box[:, 1:]
         return low + u * (high - low)
 
@@ -156,9 +151,9 @@ class EnergyMethod(Method):
         size = int(self.h["buffer_size"])
         if self.buffer is None:
             self.buffer = self.uniform(gens, size)
-        pick = _stack(gens, lambda g: torch.randint(size, (B,), generator=g)).to(x.device)
+        pick = per_member(gens, lambda g: torch.randint(size, (B,), generator=g), x.device)
         fresh = self.uniform(gens, B)
-        reinit = _stack(gens, lambda g: torch.rand(B, generator=g)).to(x.device)
+        reinit = per_member(gens, lambda g: torch.rand(B, generator=g), x.device)
         reinit = (reinit < self.h["reinit_prob"]).unsqueeze(-1)
         rows = torch.arange(S, device=x.device).unsqueeze(1)
         start = torch.where(reinit, fresh, self.buffer[rows, pick])
@@ -214,8 +209,8 @@ class ScoreMethod(_Conditional):
     def loss(self, net, x, gens):
         S, B, d = x.shape
         L = len(self.sigmas)
-        level = _stack(gens, lambda g: torch.randint(L, (B,), generator=g)).to(x.device)
-        z = _stack(gens, lambda g: torch.randn(B, d, generator=g)).to(x.device)
+        level = per_member(gens, lambda g: torch.randint(L, (B,), generator=g), x.device)
+        z = per_member(gens, lambda g: torch.randn(B, d, generator=g), x.device)
         sigma = self.sigma_t[level].unsqueeze(-1)
         scores = self.score(net, x + sigma * z, level)
         return self.term(scores=scores, noise=z, sigmas=sigma), {}
@@ -244,8 +239,8 @@ class DiffusionMethod(_Conditional):
 
     def loss(self, net, x, gens):
         S, B, d = x.shape
-        t = _stack(gens, lambda g: torch.randint(self.T, (B,), generator=g)).to(x.device)
-        eps = _stack(gens, lambda g: torch.randn(B, d, generator=g)).to(x.device)
+        t = per_member(gens, lambda g: torch.randint(self.T, (B,), generator=g), x.device)
+        eps = per_member(gens, lambda g: torch.randn(B, d, generator=g), x.device)
         x_t = q_sample(x, t, eps, self.ab)
         target = prediction_target(self.kind, x, eps, t, self.ab)
         return self.term(prediction=self.run(net, x_t, t), target=target), {}
