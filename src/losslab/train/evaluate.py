@@ -26,7 +26,7 @@ from losslab.data import Dataset
 from losslab.metrics import sample_metrics
 from losslab.rng import numpy_generator, torch_generator
 from losslab.train.recorder import Recorder
-from losslab.train.result import Divergence, MemberResult
+from losslab.train.result import Divergence, MemberResult, member_results
 
 # (one eval generator per member) -> samples [S, n, d]
 Generate = Callable[[list[torch.Generator]], torch.Tensor]
@@ -111,26 +111,19 @@ class SampleEvaluator:
     def member_results(
         self, members: Sequence[Any], divergence: Divergence, recorder: Recorder
     ) -> list[MemberResult]:
-        """One result per member: its series, checkpoints and (if it did not diverge) its
-        final metrics, samples and arrays."""
-        results = []
-        for s, m in enumerate(members):
-            ok = divergence.ok(s)
-            results.append(
-                MemberResult(
-                    index=m.index,
-                    **divergence.status(s),
-                    series_steps=recorder.steps.copy(),
-                    series=recorder.member_series(s),
-                    checkpoint_steps=list(self.steps),
-                    checkpoints=self.member_checkpoints(s),
-                    metrics=self.final_metrics(s) if ok else {},
-                    samples=self.samples[s] if ok else None,
-                    reference=self.reference[s],
-                    arrays=self.arrays[s] if ok else {},
-                )
-            )
-        return results
+        """One result per member; a member that diverged keeps no samples or arrays."""
+
+        def outputs(s: int, ok: bool) -> dict[str, Any]:
+            return {
+                "samples": self.samples[s] if ok else None,
+                "reference": self.reference[s],
+                "arrays": self.arrays[s] if ok else {},
+            }
+
+        return member_results(
+            members, divergence, recorder, self.steps, self.member_checkpoints,
+            self.final_metrics, outputs,
+        )
 
     def state(self) -> dict:
         return {"steps": self.steps, "values": self.values, "arrays": self.arrays}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -58,3 +60,33 @@ class Divergence:
             "diverged_step": self.step[s],
             "reason": f"non-finite loss at {self.unit} {self.step[s]}",
         }
+
+
+def member_results(
+    members: Sequence[Any],
+    divergence: Divergence,
+    recorder: Any,
+    checkpoint_steps: Sequence[int],
+    checkpoints: Callable[[int], dict[str, list[float]]],
+    final: Callable[[int], dict[str, float]],
+    outputs: Callable[[int, bool], dict[str, Any]] | None = None,
+) -> list[MemberResult]:
+    """Every trainer's results, one per member in order: its status (from
+    ``divergence``), its recorded series, its checkpoint metrics, its final metrics
+    (``final(s)``, only if it did not diverge) and any further fields ``outputs(s, ok)``."""
+    results = []
+    for s, m in enumerate(members):
+        ok = divergence.ok(s)
+        results.append(
+            MemberResult(
+                index=m.index,
+                **divergence.status(s),
+                series_steps=recorder.steps.copy(),
+                series=recorder.member_series(s),
+                checkpoint_steps=list(checkpoint_steps),
+                checkpoints=checkpoints(s),
+                metrics=final(s) if ok else {},
+                **(outputs(s, ok) if outputs is not None else {}),
+            )
+        )
+    return results

@@ -46,7 +46,7 @@ from losslab.nets import EnsembleMLP
 from losslab.rng import numpy_generator, torch_generator
 from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
 from losslab.train.recorder import Recorder
-from losslab.train.result import Divergence, MemberResult
+from losslab.train.result import Divergence, MemberResult, member_results
 
 SERIES = {
     "loss": "the member's training loss on its minibatch",
@@ -258,21 +258,10 @@ def train_supervised(
             progress(1)
 
     final = evaluator.test_metrics(alive)
-    results = []
-    for s, m in enumerate(members):
-        ok = divergence.ok(s)
-        results.append(
-            MemberResult(
-                index=m.index,
-                **divergence.status(s),
-                series_steps=rec.steps.copy(),
-                series=rec.member_series(s),
-                checkpoint_steps=list(evaluator.steps),
-                checkpoints=evaluator.member_checkpoints(s),
-                metrics=final[s] if ok else {},
-            )
-        )
-    return results
+    return member_results(
+        members, divergence, rec, evaluator.steps, evaluator.member_checkpoints,
+        lambda s: final[s],
+    )
 
 
 class _Evaluator:
