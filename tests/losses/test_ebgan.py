@@ -129,7 +129,11 @@ def test_card_wiring():
         "discriminator": adversarial.ebgan_discriminator,
         "generator": adversarial.ebgan_generator,
     }
-    assert spec.training == {"n_critic": 1, "discriminator": "autoencoder"}
+    assert spec.training == {
+        "n_critic": 1,
+        "discriminator": "autoencoder",
+        "hinge_margin": "margin",
+    }
     knobs = spec.hyperparameters()
     assert knobs == {"margin": 1.0, "pt_weight": 0.1, "code_dim": 2}
     # bind() hands each term only the knobs it takes (code_dim is the trainer's)

@@ -1154,6 +1154,6 @@ register(
             "2016), whose architectures their image models follow. Re-implementations such as "
             "PyTorch-GAN use DCGAN's lr 0.0002, beta1 0.5.",
         ),
-        training={"n_critic": 1, "discriminator": "autoencoder"},
+        training={"n_critic": 1, "discriminator": "autoencoder", "hinge_margin": "margin"},
     )
 )

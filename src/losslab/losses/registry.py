@@ -101,8 +101,11 @@ class LossSpec:
     ``terms`` maps a role to a pure function returning one value per member
     (``Tensor[S]``). Adversarial losses have the roles ``discriminator`` and
     ``generator``. ``training`` holds the trainer-facing defaults that come with
-    the loss in its paper: ``n_critic``; ``weight_clip`` and ``gradient_penalty``
-    name the hyper-parameter that holds the clip bound / the penalty weight.
+    the loss in its paper: ``n_critic``; ``weight_clip``, ``gradient_penalty`` and
+    ``hinge_margin`` name the hyper-parameter that holds the clip bound / the penalty
+    weight / the margin of an energy hinge; ``discriminator`` is ``"autoencoder"`` for
+    a loss whose critic is an autoencoder (EBGAN); ``method`` names the trainer method of
+    an energy or diffusion loss.
     """
 
     card: Card

@@ -157,6 +157,7 @@ def _groups(members: tuple[AdversarialMember, ...]) -> list[_Group]:
         m = members[start]
         spec = get_loss(m.loss)
         gp_key, clip_key = spec.training.get("gradient_penalty"), spec.training.get("weight_clip")
+        margin_key = spec.training.get("hinge_margin")
         groups.append(
             _Group(
                 members=slice(start, i),
@@ -165,7 +166,7 @@ def _groups(members: tuple[AdversarialMember, ...]) -> list[_Group]:
                 n_critic=m.n_critic,
                 gp_weight=m.hparams[gp_key] if gp_key else None,
                 clip=m.hparams[clip_key] if clip_key else None,
-                margin=m.hparams.get("margin"),
+                margin=m.hparams[margin_key] if margin_key else None,
                 wants_codes="fake_codes" in inspect.signature(spec.terms["generator"]).parameters,
             )
         )
@@ -299,9 +300,10 @@ def fit_adversarial(
         if kind == "autoencoder"
         else task.discriminator.build([d_dim, *task.discriminator.hidden, 1], d_gens)
     ).to(dev)
-    margins = torch.tensor(
-        [m.hparams.get("margin", float("nan")) for m in members], device=dev
-    )
+    margins = torch.full((S,), float("nan"), device=dev)
+    for g in groups:
+        if g.margin is not None:
+            margins[g.members] = g.margin
     has_margin = bool(torch.isfinite(margins).any())
     # +1: a higher score means "real"; -1: the score is an energy, low on real data
     sign = -1.0 if kind == "autoencoder" else 1.0
