@@ -113,6 +113,17 @@ class DigitsImages(Dataset):
 
         return digit_metrics(generated, classes=self.digits)
 
+    def evaluation_notes(self) -> dict[str, str]:
+        """The digit classifier's own test accuracy, for the report."""
+        from losslab.metrics.digits import classifier_accuracy
+
+        return {
+            "digit classifier": (
+                f"test accuracy {classifier_accuracy():.3f} on held-out real digits "
+                "(it scores digit_modes, digit_confident, digit_reverse_kl)"
+            )
+        }
+
     def describe(self) -> str:
         images = len(self.images())
         if self.digits is None:

@@ -51,6 +51,11 @@ class Dataset(BaseModel):
         (for example a classifier's verdict on images); none by default."""
         return {}
 
+    def evaluation_notes(self) -> dict[str, str]:
+        """Facts about how this dataset's extra metrics are measured that a report should
+        state (e.g. the accuracy of the classifier that scores images); none by default."""
+        return {}
+
     def describe(self) -> str:
         """One line saying what the dataset is."""
         knobs = ", ".join(f"{k}={v!r}" for k, v in self.model_dump().items() if k != "name")

@@ -286,15 +286,25 @@ def rank_by_dataset(members: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _n_modes(config: dict[str, Any]) -> dict[str, int | None]:
+def _datasets(config: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The study's datasets rebuilt from its stored config, as ``(name, dataset)``; a
+    dataset the report cannot rebuild (e.g. from an older version) is ``None``."""
     raw = config.get("data", [])
-    out: dict[str, int | None] = {}
+    out = []
     for params in raw if isinstance(raw, list) else [raw]:
         try:
-            centers = make_dataset(params).mode_centers()
-        except Exception:  # noqa: BLE001 - a dataset the report cannot rebuild has no modes
-            centers = None
-        out[params.get("name", "?")] = None if centers is None else len(centers)
+            dataset = make_dataset(params)
+        except Exception:  # noqa: BLE001 - the report goes on without what it would give
+            dataset = None
+        out.append((params.get("name", "?"), dataset))
+    return out
+
+
+def _n_modes(config: dict[str, Any]) -> dict[str, int | None]:
+    out: dict[str, int | None] = {}
+    for name, dataset in _datasets(config):
+        centers = None if dataset is None else dataset.mode_centers()
+        out[name] = None if centers is None else len(centers)
     return out
 
 
@@ -439,29 +449,19 @@ def write_figures_2d(
 
 
 def _dataset_notes(config: dict) -> dict[str, str]:
-    """Facts about the evaluation a reader needs, e.g. how good the digit classifier is."""
-    raw = config.get("data", [])
-    notes = {}
-    for params in raw if isinstance(raw, list) else [raw]:
-        if params.get("name") == "digits-images":
-            from losslab.metrics.digits import classifier_accuracy
-
-            notes["digit classifier"] = (
-                f"test accuracy {classifier_accuracy():.3f} on held-out real digits "
-                "(it scores digit_modes, digit_confident, digit_reverse_kl)"
-            )
+    """Facts about the evaluation a reader needs (:meth:`Dataset.evaluation_notes`)."""
+    notes: dict[str, str] = {}
+    for _, dataset in _datasets(config):
+        if dataset is not None:
+            notes |= dataset.evaluation_notes()
     return notes
 
 
 def _image_figures(fig_dir: Path, data: dict[str, dict], config: dict) -> list[tuple[Path, str]]:
     """Sample grids for image datasets (each loss's pooled samples beside real images)."""
-    raw = config.get("data", [])
     out = []
-    for params in raw if isinstance(raw, list) else [raw]:
-        try:
-            shape = getattr(make_dataset(params), "image_shape", None)
-        except Exception:  # noqa: BLE001 - a dataset the report cannot rebuild draws no grid
-            shape = None
+    for _, dataset in _datasets(config):
+        shape = getattr(dataset, "image_shape", None)
         if shape is None:
             continue
         refs = [d["reference"] for d in data.values() if d["reference"] is not None]
