@@ -58,10 +58,16 @@ from losslab.losses import get_loss
 from losslab.metrics import sample_metrics
 from losslab.report.stats import MIN_PAIRS, ranking
 from losslab.study.candidates import Plan
+from losslab.study.config import (
+    LossEntry,
+    ModelConfig,
+    NetConfig,
+    StudyConfig,
+    StudyMeta,
+    TrainConfig,
+)
 from losslab.study.executor import run_task
-from losslab.train.adversarial import AdversarialMember, AdversarialTask, NetShape
-from losslab.train.optim import OptimizerSettings
-from losslab.train.supervised import SupervisedMember, SupervisedTask, output_width
+from losslab.study.planner import plan
 
 ETA = 2  # keep the better half each round
 FINAL_MAX = 3  # at most this many finalists
@@ -131,11 +137,6 @@ def counts(n: int) -> list[int]:
     return out
 
 
-def _optimizer(loss: str) -> OptimizerSettings:
-    p = get_loss(loss).optimizer
-    return OptimizerSettings(p.name, p.lr, tuple(p.betas), p.alpha, p.eps)
-
-
 def unit_weight(loss: str) -> float:
     """Work units of one member per training step (see the module docstring)."""
     spec = get_loss(loss)
@@ -164,7 +165,9 @@ def fixed_units(loss: str) -> float:
 
 
 def group_key(loss: str) -> tuple:
-    """Candidates with the same key train in one ensemble (one trainer task)."""
+    """For the cost model: candidates with the same key train in one ensemble, as the
+    study planner groups them (its tasks are what :meth:`Race._tasks` trains); this
+    estimates the per-ensemble overhead of rounds not yet planned."""
     spec = get_loss(loss)
     if spec.family in ("classification", "regression"):
         return (spec.family, str(spec.training.get("outputs")))
@@ -396,9 +399,6 @@ class Race:
         per_step = sum(self.predict(c, 1, k) - self.predict(c, 0, k) for c, k in plan)
         return (safety * self.left() - fixed) / per_step
 
-    def _members(self, losses: list[str], seeds: int) -> list[tuple[str, int]]:
-        return [(loss, s) for loss in losses for s in range(seeds)]
-
     def _train(self, rnd: Round) -> None:
         t0 = time.perf_counter()
         rows: list[dict[str, Any]] = []
@@ -436,84 +436,36 @@ class Race:
             self.on_step()
 
     def _tasks(self, rnd: Round) -> list[Any]:
-        """One trainer task per group of candidates that can share an ensemble."""
+        """The round as a study config over the in-memory dataset, planned into trainer
+        tasks by the study planner (the same members, ensembles and RNG streams as a
+        study of those losses and seeds). The dataset is built here, not read from a
+        config file, so the config is constructed without re-validating it."""
+        net = NetConfig(hidden=list(self._hidden()), activation="relu")
         if self.task == "generate":
-            tasks, index = [], 0
-            for group in groups(rnd.candidates):
-                pairs = self._members(group, rnd.seeds)
-                tasks.append(self._generative_task(group, pairs, rnd.steps, index))
-                index += len(pairs)
-            return tasks
-        pairs = self._members(rnd.candidates, rnd.seeds)
-        steps = rnd.steps
-        members = [
-            SupervisedMember(i, loss, loss, get_loss(loss).hyperparameters(), s, _optimizer(loss))
-            for i, (loss, s) in enumerate(pairs)
-        ]
-        n_train = len(self.dataset.splits(np.random.default_rng(0)).y_train)
-        by_width: dict[int, list[SupervisedMember]] = {}
-        for m in members:
-            by_width.setdefault(output_width(m.loss, self.dataset), []).append(m)
-        return [
-            SupervisedTask(
-                study_seed=self.seed,
-                dataset=self.dataset,
-                hidden=(HIDDEN, HIDDEN),
-                activation="relu",
-                batch_size=min(64, n_train),
-                steps=steps,
-                eval_every=steps,
-                record_every=steps,
-                members=tuple(group),
-            )
-            for _, group in sorted(by_width.items())
-        ]
-
-    def _shape(self) -> NetShape:
-        d = self.table.dim
-        return NetShape((HIDDEN, HIDDEN) if d <= 16 else (2 * HIDDEN, 2 * HIDDEN), "relu")
-
-    def _generative_task(
-        self, group: list[str], pairs: list[tuple[str, int]], steps: int, first: int
-    ) -> Any:
-        common = dict(
-            study_seed=self.seed,
-            dataset=self.dataset,
-            batch_size=min(128, len(self.split.train)),
-            steps=steps,
-            eval_every=steps,
-            eval_samples=EVAL_SAMPLES,
-            record_every=steps,
-        )
-        if get_loss(group[0]).family == "adversarial":
-            members = [
-                AdversarialMember(
-                    first + i,
-                    loss,
-                    loss,
-                    get_loss(loss).hyperparameters(),
-                    s,
-                    int(get_loss(loss).training.get("n_critic", 1)),
-                    _optimizer(loss),
-                )
-                for i, (loss, s) in enumerate(pairs)
-            ]
-            return AdversarialTask(
+            model = ModelConfig(
                 latent_dim=max(2, min(self.table.dim, 32)),
-                generator=self._shape(),
-                discriminator=self._shape(),
-                members=tuple(members),
-                **common,
+                generator=net, discriminator=net, network=net,
             )
-        from losslab.train.generative import GenerativeMember, GenerativeTask
+            batch = min(128, len(self.split.train))
+        else:
+            model = ModelConfig(network=NetConfig(hidden=[HIDDEN, HIDDEN], activation="relu"))
+            batch = min(64, len(self.dataset.splits(np.random.default_rng(0)).y_train))
+        config = StudyConfig.model_construct(
+            study=StudyMeta(name="recommend", seeds=rnd.seeds, seed=self.seed),
+            data=self.dataset,
+            model=model,
+            train=TrainConfig(
+                steps=rnd.steps, batch_size=batch, eval_every=rnd.steps,
+                eval_samples=EVAL_SAMPLES, record_every=rnd.steps, max_ensemble=10**6,
+            ),
+            optimizer=None,
+            losses=[LossEntry(name=loss) for loss in rnd.candidates],
+        )
+        return plan(config)
 
-        members = [
-            GenerativeMember(
-                first + i, loss, loss, get_loss(loss).hyperparameters(), s, _optimizer(loss)
-            )
-            for i, (loss, s) in enumerate(pairs)
-        ]
-        return GenerativeTask(network=self._shape(), members=tuple(members), **common)
+    def _hidden(self) -> tuple[int, int]:
+        d = self.table.dim
+        return (HIDDEN, HIDDEN) if d <= 16 else (2 * HIDDEN, 2 * HIDDEN)
 
     def _score(self, row: dict[str, Any], rnd: Round) -> dict[str, Any]:
         """The member's held-out metrics: validation rows before the final round, test after."""
