@@ -37,8 +37,9 @@ from losslab.data import Dataset
 from losslab.losses import get_loss
 from losslab.losses.penalties import gradient_penalty
 from losslab.nets import EnsembleAutoencoder, EnsembleMLP
-from losslab.rng import numpy_generator, torch_generator
+from losslab.rng import torch_generator
 from losslab.train import checkpoint
+from losslab.train.data import MemberData
 from losslab.train.evaluate import SampleEvaluator, blocked
 from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
 from losslab.train.recorder import Recorder
@@ -196,12 +197,8 @@ class _Draws:
                 uses_gp[s] = g.gp_weight is not None
         self.uses_gp = uses_gp
         seeds = [(task.study_seed, m.seed) for m in task.members]
-        self.data_rng = [numpy_generator(a, b, "data") for a, b in seeds]
-        self.train_sets = (
-            [task.dataset.sample(task.data_points, rng) for rng in self.data_rng]
-            if task.data_points
-            else None
-        )
+        self.data = [MemberData(task.dataset, a, b, task.data_points) for a, b in seeds]
+        self.data_rng = [m.rng for m in self.data]
         self.latent_rng = [torch_generator(a, b, "latent") for a, b in seeds]
         self.penalty_rng = [torch_generator(a, b, "penalty") for a, b in seeds]
 
@@ -212,7 +209,7 @@ class _Draws:
         real, z_d, z_g, eps = [], [], [], []
         for s, m in enumerate(t.members):
             c = m.n_critic
-            x = torch.from_numpy(self._real(s, k * c * B)).view(k, c, B, d)
+            x = torch.from_numpy(self.data[s].sample(k * c * B)).view(k, c, B, d)
             real.append(_pad(x, nc))
             z_d.append(_pad(torch.randn(k, c, B, z, generator=self.latent_rng[s]), nc))
             z_g.append(torch.randn(k, B, z, generator=self.latent_rng[s]))
@@ -230,12 +227,6 @@ class _Draws:
             "eps": torch.stack(eps, 2).to(dev),
         }
 
-
-    def _real(self, s: int, n: int) -> np.ndarray:
-        if self.train_sets is None:
-            return self.task.dataset.sample(n, self.data_rng[s])
-        data = self.train_sets[s]
-        return data[self.data_rng[s].integers(0, len(data), size=n)]
 
 
 def _pad(x: torch.Tensor, n: int) -> torch.Tensor:

@@ -55,6 +55,7 @@ from losslab.sampling.diffusion import (
 )
 from losslab.sampling.langevin import annealed_langevin, energy_score, langevin
 from losslab.train.adversarial import NetShape
+from losslab.train.data import MemberData
 from losslab.train.evaluate import SampleEvaluator, blocked
 from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
 from losslab.train.recorder import Recorder
@@ -284,12 +285,7 @@ def train_generative(
     ).to(dev)
     params = net.parameter_list()
     opt = EnsembleOptimizer(params, [m.optimizer for m in members])
-    data_rng = [numpy_generator(task.study_seed, m.seed, "data") for m in members]
-    train_sets = (
-        [task.dataset.sample(task.data_points, rng) for rng in data_rng]
-        if task.data_points
-        else None
-    )
+    data = [MemberData(task.dataset, task.study_seed, m.seed, task.data_points) for m in members]
     gens = [torch_generator(task.study_seed, m.seed, "sampler") for m in members]
     divergence = Divergence(S, dev)
     rec = Recorder(task.steps, task.record_every, S)
@@ -300,13 +296,7 @@ def train_generative(
     evaluator.evaluate(0, divergence.alive)
 
     def draw(k: int) -> torch.Tensor:
-        out = []
-        for s, rng in enumerate(data_rng):
-            if train_sets is None:
-                x = task.dataset.sample(k * B, rng)
-            else:
-                x = train_sets[s][rng.integers(0, len(train_sets[s]), size=k * B)]
-            out.append(torch.from_numpy(np.ascontiguousarray(x)).view(k, B, d))
+        out = [torch.from_numpy(np.ascontiguousarray(m.sample(k * B))).view(k, B, d) for m in data]
         return torch.stack(out, 1).to(dev)  # [k, S, B, d]
 
     profiles: list[tuple[int, torch.Tensor]] = []  # (step, [K, S]) Langevin gradient by step
