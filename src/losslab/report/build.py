@@ -429,14 +429,7 @@ def write_figures_2d(
     }
     if critics:
         registry = {m["loss"]: m["registry_name"] for m in members}
-        fields = {
-            loss: "energy E(x)"
-            if get_loss(registry[loss]).family == "energy"
-            else "reconstruction energy D(x)"
-            if get_loss(registry[loss]).training.get("discriminator") == "autoencoder"
-            else "D / critic output"
-            for loss in critics
-        }
+        fields = {loss: _field_name(registry[loss]) for loss in critics}
         out.append(
             (
                 plot_critic_contours(fig_dir / "critic_contours.png", reference, critics, fields),
@@ -455,6 +448,16 @@ def _dataset_notes(config: dict) -> dict[str, str]:
         if dataset is not None:
             notes |= dataset.evaluation_notes()
     return notes
+
+
+def _field_name(registry_name: str) -> str:
+    """What the 2-D field of a loss's model is, for the contour panel's title."""
+    spec = get_loss(registry_name)
+    if spec.family == "energy":
+        return "energy E(x)"
+    if spec.training.get("discriminator") == "autoencoder":
+        return "reconstruction energy D(x)"
+    return "D / critic output"
 
 
 def _image_figures(fig_dir: Path, data: dict[str, dict], config: dict) -> list[tuple[Path, str]]:
