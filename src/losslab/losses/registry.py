@@ -19,11 +19,53 @@ from losslab.errors import BadInput
 
 
 @dataclass(frozen=True)
+class Search:
+    """Where a knob is worth searching when a study tunes it (``[tune]``, ``--tune N``).
+
+    Either a range ``[low, high]``, sampled uniformly on a log axis (``log=True``, both
+    bounds > 0) or a linear one, or a finite set of ``choices``. The range is narrower
+    than what is *valid* (:class:`Hyperparameter`'s ``low``/``high``): it is where the
+    literature and the loss's own derivation say good values lie.
+    """
+
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    choices: tuple[float | str, ...] | None = None
+
+    @classmethod
+    def log_uniform(cls, low: float, high: float) -> Search:
+        return cls(low=low, high=high, log=True)
+
+    @classmethod
+    def uniform(cls, low: float, high: float) -> Search:
+        return cls(low=low, high=high)
+
+    @classmethod
+    def among(cls, *choices: float | str) -> Search:
+        return cls(choices=tuple(choices))
+
+    def describe(self) -> str:
+        """``log-uniform [0.01, 100]``, ``uniform [0, 0.3]`` or ``one of 1, 2, 5``."""
+        if self.choices is not None:
+            return "one of " + ", ".join(str(c) for c in self.choices)
+        kind = "log-uniform" if self.log else "uniform"
+        return f"{kind} [{self.low:g}, {self.high:g}]"
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.choices is not None:
+            return {"choices": list(self.choices)}
+        return {"low": self.low, "high": self.high, "log": self.log}
+
+
+@dataclass(frozen=True)
 class Hyperparameter:
     """A knob of a loss: its default, what it does, and its valid range.
 
     A knob with ``choices`` takes one of those strings (a noise schedule, a
-    parameterisation); every other knob is a number.
+    parameterisation); every other knob is a number. ``search`` says where the knob is
+    worth searching when a study is tuned (None: the knob is not tuned, e.g. a network
+    size or a sampler budget that changes the cost rather than the loss).
     """
 
     default: float | str
@@ -32,6 +74,7 @@ class Hyperparameter:
     high: float | None = None
     integer: bool = False
     choices: tuple[str, ...] | None = None
+    search: Search | None = None
 
     def check(self, loss: str, name: str, value: Any) -> float | str:
         """Return ``value`` as a number (or one of the choices), or raise :class:`BadInput`."""
