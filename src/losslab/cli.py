@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--resume", action="store_true", help="keep ensembles already stored for this study"
     )
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a finished study already stored for this --out (otherwise refused)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument(
         "--executor",
@@ -178,6 +183,8 @@ def _add_probe_and_reproduce(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--seeds", type=_positive_int, help="override the paper's 10 seeds")
     rep.add_argument("--out", help="output folder (default: runs/<name>)")
     rep.add_argument("--db", help="SQLite run store (default: <out>/../losslab.db)")
+    rep.add_argument("--overwrite", action="store_true",
+                     help="replace an earlier finished reproduction in --out")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.set_defaults(func=_cmd_reproduce)
 
@@ -287,7 +294,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
     out = args.out or f"runs/{args.name}"
     print(run_reproduction(args.name, out, args.steps, args.seeds, args.db,
-                           progress=not args.quiet))
+                           progress=not args.quiet, overwrite=args.overwrite))
     return 0
 
 
@@ -306,6 +313,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         workers=args.workers,
         address=args.address,
         device=args.device,
+        overwrite=args.overwrite,
     )
     summary = result.summary
     statuses = [m["status"] for m in summary["members"]]

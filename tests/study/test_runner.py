@@ -9,6 +9,7 @@ import pytest
 import losslab.study.executor as executor
 import losslab.study.runner as runner
 from losslab.cli import main
+from losslab.errors import BadInput
 from losslab.study.runner import run_study
 
 CONFIG = """
@@ -112,10 +113,12 @@ def test_killed_study_resumes_to_the_uninterrupted_result(tmp_path, config, monk
     assert final_metrics(resumed) == final_metrics(whole)
 
 
-def test_rerun_without_resume_replaces_the_study(tmp_path, config):
+def test_rerun_with_overwrite_replaces_the_study(tmp_path, config):
     db = tmp_path / "s.db"
     run_study(config, out=tmp_path / "o", db=db, progress=False)
-    run_study(config, out=tmp_path / "o", db=db, progress=False)
+    with pytest.raises(BadInput, match="--overwrite"):  # a finished study is not replaced silently
+        run_study(config, out=tmp_path / "o", db=db, progress=False)
+    run_study(config, out=tmp_path / "o", db=db, progress=False, overwrite=True)
     con = sqlite3.connect(db)
     assert con.execute("SELECT COUNT(*) FROM studies").fetchone()[0] == 1
     assert con.execute("SELECT COUNT(*) FROM members").fetchone()[0] == 4

@@ -59,9 +59,7 @@ def add_report_commands(sub: argparse._SubParsersAction) -> None:
 def _list_studies(db: Path) -> int:
     from losslab.study.store import RunStore
 
-    if not db.is_file():
-        raise BadInput(f"no run store at {db}")
-    store = RunStore(db)
+    store = RunStore(db, readonly=True)  # refuses anything that is not a losslab store
     try:
         studies = store.studies()
     finally:

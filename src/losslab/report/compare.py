@@ -40,12 +40,12 @@ def load_study(ref: str, db: str | Path | None = None) -> Study:
     from losslab.study.store import RunStore
 
     db_path = Path(db) if db is not None else DEFAULT_DB
-    if not db_path.is_file():
+    if not db_path.exists():
         raise BadInput(
             f"{ref!r} is not a run directory with summary.json, and there is no run store "
             f"at {db_path} to look it up in (give --db PATH)"
         )
-    store = RunStore(db_path)
+    store = RunStore(db_path, readonly=True)
     try:
         sid = store.find_study(ref)
         if sid is None:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from losslab.errors import BadInput
+from losslab.outputs import check_out_dir
 
 PACGAN = (
     "Lin, Khetan, Fanti, Oh (2018). PacGAN: The power of two samples in generative "
@@ -137,17 +138,20 @@ def format_table(rows: list[dict[str, Any]], rep: Reproduction, steps: int, seed
 
 def run_reproduction(
     name: str, out: str | Path, steps: int, seeds: int | None, db: str | Path | None,
-    progress: bool = True,
+    progress: bool = True, overwrite: bool = False,
 ) -> str:
     from losslab.study.runner import run_study
 
     rep = get_reproduction(name)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_out_dir(out)
     config_path = out / f"{name}.toml"
+    if config_path.exists() and not config_path.is_file():
+        raise BadInput(f"{config_path}: is in the way (not a file)")
     config_path.write_text(rep.config_text(steps))
     tomllib.loads(config_path.read_text())  # the written protocol is valid TOML
-    result = run_study(config_path, out=out, db=db, seeds=seeds, progress=progress)
+    result = run_study(
+        config_path, out=out, db=db, seeds=seeds, progress=progress, overwrite=overwrite
+    )
     n_seeds = result.summary["config"]["study"]["seeds"]
     table = format_table(compare_rows(result.summary, rep), rep, steps, n_seeds)
     (out / "reproduction.txt").write_text(table + "\n")

@@ -13,11 +13,12 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from losslab.errors import BadInput
+from losslab.outputs import check_out_dir
 from losslab.report import build_report
 from losslab.study.config import StudyConfig, load_config
 from losslab.study.executor import EXECUTORS, ray_session, run_in_pool, run_in_process, run_on_ray
 from losslab.study.planner import plan
-from losslab.study.store import RunStore
+from losslab.study.store import RunStore, check_writable_store
 from losslab.train.adversarial import AdversarialTask
 
 # (tasks, progress) -> each ensemble's rows as it finishes
@@ -66,6 +67,7 @@ def run_study(
     workers: int | None = None,
     address: str | None = None,
     device: str | None = None,
+    overwrite: bool = False,
 ) -> StudyRun:
     """Run the study in ``config_path``; its summary is also written to ``out``.
 
@@ -73,7 +75,9 @@ def run_study(
     With ``resume``, ensembles already in the store are not trained again.
     ``executor`` is ``in-process``, ``pool`` (``workers`` processes, default one per
     core) or ``ray`` (``address`` or ``RAY_ADDRESS``, else a local Ray); the results
-    are the same under each. ``device`` overrides ``train.device``.
+    are the same under each. ``device`` overrides ``train.device``. A finished study
+    already stored for ``out`` is replaced only with ``overwrite``. The output folder
+    and the store are checked before anything trains.
     """
     overrides: dict[str, dict[str, Any]] = {}
     if seeds is not None:
@@ -83,9 +87,22 @@ def run_study(
     if device is not None:
         overrides.setdefault("train", {})["device"] = device
     config = load_config(config_path, overrides)
+    out_dir, db_path = _places(config, out, db)
+    check_out_dir(out_dir, inputs=[config_path])
+    check_writable_store(db_path)
     with ExitStack() as stack:
         execute = _open_executor(stack, executor, workers, address, config.train.device)
-        return _run(config, execute, out, db, resume, progress)
+        return _run(config, execute, out_dir, db_path, resume, progress, overwrite)
+
+
+def _places(
+    config: StudyConfig, out: str | Path | None, db: str | Path | None
+) -> tuple[Path, Path]:
+    """The output folder (default ``runs/<study name>``) and the store (default
+    ``<out>/../losslab.db``)."""
+    out_dir = Path(out) if out is not None else Path("runs") / slug(config.study.name)
+    db_path = Path(db) if db is not None else out_dir.resolve().parent / "losslab.db"
+    return out_dir, db_path
 
 
 def _open_executor(
@@ -120,14 +137,15 @@ def _run(
     db: str | Path | None,
     resume: bool,
     progress: bool,
+    overwrite: bool = False,
 ) -> StudyRun:
-    out_dir = Path(out) if out is not None else Path("runs") / slug(config.study.name)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    db_path = Path(db) if db is not None else out_dir.resolve().parent / "losslab.db"
+    out_dir, db_path = _places(config, out, db)
+    check_out_dir(out_dir)
     store = RunStore(db_path)
     try:
         study_id = store.open_study(
-            config.study.name, str(out_dir.resolve()), config.model_dump(mode="json"), resume
+            config.study.name, str(out_dir.resolve()), config.model_dump(mode="json"), resume,
+            overwrite,
         )
         done = store.completed(study_id)
         tasks = [t for t in plan(config) if not all(m.index in done for m in t.members)]
@@ -143,4 +161,4 @@ def _run(
         store.finish_study(study_id)
         return StudyRun(build_report(store, study_id, out_dir), out_dir, db_path)
     finally:
-        store.close()
+        store.close()  # also clears this run's writer mark if the study did not finish
