@@ -1,4 +1,4 @@
-"""Loss functions, one module per family; each loss is a pure function + its card."""
+"""Loss functions: one package per family, one module per loss (its pure terms + its card)."""
 
 from losslab.losses.registry import (
     Card,

@@ -1,9 +1,10 @@
 """The loss registry: every loss is registered once, under its kebab-case name,
 together with its card (what it is, where it comes from, when to use it).
 
-A family module (``adversarial.py`` ...) defines small pure functions and
-registers a :class:`LossSpec` per loss. Everything else in losslab (the config
-validator, the trainers, ``losslab list``/``explain``) looks losses up here.
+A family package (``adversarial/`` ...) holds one module per loss, which defines the
+loss's small pure functions and registers its :class:`LossSpec`. Everything else in
+losslab (the config validator, the trainers, ``losslab list``/``explain``) looks losses
+up here.
 """
 
 from __future__ import annotations
@@ -211,7 +212,7 @@ def all_losses(family: str | None = None) -> list[LossSpec]:
 
 
 def _load_families() -> None:
-    # Importing a family module registers its losses.
+    # Importing a family package registers its losses, in the order its __init__ imports them.
     from losslab.losses import (  # noqa: F401
         adversarial,
         classification,

@@ -1,0 +1,86 @@
+r"""Adversarial (GAN) losses: one discriminator term and one generator term per loss.
+
+Every term is a small pure function of the discriminator's (or critic's) outputs,
+taken by keyword, and returns one value per ensemble member:
+
+* ``real_scores``: ``[S, B]`` outputs on real samples,
+* ``fake_scores``: ``[S, B]`` outputs on generated samples,
+* ``fake_codes``: ``[S, B, c]`` the autoencoder discriminator's codes of the generated
+  samples (EBGAN's generator term only),
+* result: ``Tensor[S]``, the mean over the batch axis of each member (never over members).
+
+For the BCE losses the scores are *logits* :math:`\ell` with :math:`D = \sigma(\ell)`;
+they are turned into log-probabilities with ``softplus`` only, using
+
+.. math::
+
+    -\log \sigma(\ell) = \operatorname{softplus}(-\ell), \qquad
+    -\log(1 - \sigma(\ell)) = \operatorname{softplus}(\ell),
+
+so the losses stay finite for any logit (a naive ``log(sigmoid(l))`` is ``-inf``
+once ``sigmoid`` rounds to 0 or 1).
+
+A term accepts exactly the keyword arguments it uses, so a trainer can pass
+``spec.hyperparameters()`` filtered by the term's signature. Weight clipping and
+the gradient penalty are not loss terms: the trainer applies them, as declared in
+each spec's ``training`` dict (see :mod:`losslab.losses.penalties`).
+
+The package holds one module per loss (its terms and its card), registered in the order
+imported below, which is the catalogue's order; ``_common`` holds what several cards share.
+"""
+
+# isort: off
+# Import order is registration order, hence `losslab list` order.
+from losslab.losses.adversarial._common import (
+    ARJOVSKY_2017,
+    ARJOVSKY_BOTTOU_2017,
+    FAMILY,
+    GOODFELLOW_2014,
+    GULRAJANI_2017,
+    LUCIC_2018,
+    MIYATO_2018,
+    RADFORD_2016,
+)
+from losslab.losses.adversarial.minimax_bce import minimax_bce_discriminator, minimax_bce_generator
+from losslab.losses.adversarial.nonsaturating_bce import (
+    nonsaturating_bce_discriminator,
+    nonsaturating_bce_generator,
+)
+from losslab.losses.adversarial.wgan_clip import wgan_clip_discriminator, wgan_clip_generator
+from losslab.losses.adversarial.wgan_gp import wgan_gp_discriminator, wgan_gp_generator
+from losslab.losses.adversarial.lsgan import lsgan_discriminator, lsgan_generator
+from losslab.losses.adversarial.hinge import hinge_discriminator, hinge_generator
+from losslab.losses.adversarial.ebgan import (
+    ZHAO_2017,
+    ebgan_discriminator,
+    ebgan_generator,
+    pulling_away_term,
+)
+# isort: on
+
+__all__ = [
+    "ARJOVSKY_2017",
+    "ARJOVSKY_BOTTOU_2017",
+    "FAMILY",
+    "GOODFELLOW_2014",
+    "GULRAJANI_2017",
+    "LUCIC_2018",
+    "MIYATO_2018",
+    "RADFORD_2016",
+    "minimax_bce_discriminator",
+    "minimax_bce_generator",
+    "nonsaturating_bce_discriminator",
+    "nonsaturating_bce_generator",
+    "wgan_clip_discriminator",
+    "wgan_clip_generator",
+    "wgan_gp_discriminator",
+    "wgan_gp_generator",
+    "lsgan_discriminator",
+    "lsgan_generator",
+    "hinge_discriminator",
+    "hinge_generator",
+    "ZHAO_2017",
+    "ebgan_discriminator",
+    "ebgan_generator",
+    "pulling_away_term",
+]
