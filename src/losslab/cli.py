@@ -51,6 +51,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="losslab",
@@ -96,6 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--address", help="--executor ray: cluster address (default: $RAY_ADDRESS, else local)"
     )
     run.add_argument("--device", choices=("cpu", "cuda"), help="override train.device")
+    run.add_argument(
+        "--tune",
+        type=_non_negative_int,
+        metavar="N",
+        help="tune every loss with N trials (its knobs, lr, beta1, n_critic) before judging "
+        "it; overrides [tune].trials, 0 = compare at the defaults only. Trial 1 is the "
+        "defaults; the defaults and each best setting are retrained on fresh seeds",
+    )
+    run.add_argument(
+        "--sampler",
+        choices=("random", "qmc", "tpe"),
+        help="how trials are proposed (Optuna): random (default; what tuning curves assume), "
+        "qmc (scrambled Sobol) or tpe; overrides [tune].sampler",
+    )
 
     lst = sub.add_parser(
         "list",
@@ -314,6 +338,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         address=args.address,
         device=args.device,
         overwrite=args.overwrite,
+        tune=args.tune,
+        sampler=args.sampler,
     )
     summary = result.summary
     statuses = [m["status"] for m in summary["members"]]
@@ -323,10 +349,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"{statuses.count('failed')} failed)"
     )
     best = [r for r in summary["ranking"] if r["rank"] == 1]
+    tuned = "tuning_info" in summary
     for r in best:
         lo, hi = r["ci95"]
         ci = f" [{lo:.4g}, {hi:.4g}]" if lo is not None and hi is not None else ""
-        print(f"  best {r['metric']}: {r['loss']} {r['mean']:.4g}{ci}")
+        stage = f" ({r['stage']})" if tuned else ""
+        print(f"  best {r['metric']}{stage}: {r['loss']} {r['mean']:.4g}{ci}")
+    if tuned:
+        print(summary["tuning_info"]["sentence"])
     print(f"report: {result.out_dir / 'report.html'}  store: {result.db_path}")
     return 0
 

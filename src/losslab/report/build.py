@@ -18,6 +18,7 @@ import numpy as np
 from losslab.data import make_dataset
 from losslab.losses import get_loss
 from losslab.report import figures as fig
+from losslab.report import tuned
 from losslab.report.diagnoses import THRESHOLDS, diagnose
 from losslab.report.figures2d import (
     plot_critic_contours,
@@ -34,6 +35,7 @@ from losslab.report.stats import (
     ranking,
     verdicts,
 )
+from losslab.report.tuning import verdict_sentence
 from losslab.report.why import plot_why
 from losslab.study.store import RunStore
 
@@ -73,8 +75,17 @@ def stack_curves(curves: Sequence[tuple[np.ndarray, np.ndarray]]) -> fig.Curve |
     return grid, out
 
 
+def _staged(entries: list[dict[str, Any]], stage: str) -> list[dict[str, Any]]:
+    """Ranking entries marked with the verdict they feed: ``default`` (every loss at the
+    defaults the config gives) or ``tuned`` (every loss at its best trial's setting)."""
+    return [{**e, "stage": stage} for e in entries]
+
+
 def _member_entry(m: dict[str, Any]) -> dict[str, Any]:
+    extra = {k: m[k] for k in ("stage", "params") if k in m}
     return {
+        **extra,
+        "cost": m.get("cost", {}),
         "index": m["index"],
         "loss": m["loss"],
         "registry_name": m["registry_name"],
@@ -353,27 +364,57 @@ def build_report(store: RunStore, study_id: int, out_dir: Path) -> dict[str, Any
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
     study = store.study(study_id)
-    members = store.members(study_id)
-    ranked = rank_by_dataset(members)
+    stored = store.members(study_id)
+    record = store.tuning(study_id)
+    split = tuned.split_members(stored, record) if record else None
+    # the members the figures and tables show: a tuned study's finals (defaults, and the
+    # tuned setting as "<loss> (tuned)" where it differs); its trials are in `tuning`
+    members = split["shown"] if split else stored
+    ranked = _staged(rank_by_dataset(split["default"] if split else members), "default")
+    if split:
+        ranked += _staged(rank_by_dataset(split["tuned"]), "tuned")
     generative = any(
         get_loss(m["registry_name"]).family in GENERATIVE_FAMILIES for m in members
     )
     diagnoses: list[dict[str, Any]] = []
     if generative:
         data = load_loss_data(store, members)
-        figures = write_figures(fig_dir, data, members, ranked, store.samples)
+        shown_ranked = rank_by_dataset(members) if split else ranked
+        figures = write_figures(fig_dir, data, members, shown_ranked, store.samples)
         figures += write_figures_2d(fig_dir, store, members)
         figures += _image_figures(fig_dir, data, study["config"])
         diagnoses = diagnose(members, store.series, _n_modes(study["config"]))
     else:
-        figures = _supervised_figures(fig_dir, members, ranked)
+        figures = _supervised_figures(
+            fig_dir, members, rank_by_dataset(members) if split else ranked
+        )
+    extra: dict[str, Any] = {}
+    if split:
+        n_modes = _n_modes(study["config"])
+        tuning = tuned.tuning_section(record, n_modes)
+        metric = record["metric"]
+        figures += tuned.tuning_figures(fig_dir, tuning, metric, split)
+        both = tuned.stage_verdicts(ranked, metric)
+        k = record["trials_per_loss"]
+        extra = {
+            "tuning": tuning,
+            "tuning_info": {
+                **{key: record[key] for key in ("metric", "sampler", "search_seeds",
+                                                "trials_per_loss")},
+                "verdicts": both,
+                "sentence": verdict_sentence(both["default"], both["tuned"], metric, k),
+            },
+            "verdicts_tuned": verdicts([e for e in ranked if e["stage"] == "tuned"]),
+        }
+    shown = split["shown"] + split["trials"] if split else members
     summary = strict_json(
         {
             "study": study["name"],
             "config": study["config"],
-            "members": [_member_entry(m) for m in members],
+            "members": [_member_entry(m) for m in shown],
             "ranking": ranked,
-            "verdicts": verdicts(ranked),
+            "verdicts": verdicts([e for e in ranked if e["stage"] == "default"]),
+            **extra,
             "diagnoses": diagnoses,
             "diagnosis_thresholds": THRESHOLDS,
             "figures": [{"file": f"figures/{p.name}", "caption": c} for p, c in figures],

@@ -17,6 +17,7 @@ from typing import Any
 from losslab.errors import BadInput
 from losslab.metrics.samples import METRIC_INFO
 from losslab.metrics.supervised import SUPERVISED_METRIC_INFO
+from losslab.report import tuned
 from losslab.report.stats import base_metric, direction, verdicts
 
 METRIC_EXPLANATIONS = {
@@ -173,12 +174,12 @@ def _p_cell(e: Mapping[str, Any], key: str) -> str:
     return f'<td class="num">{fmt_p(e.get(key))}</td>'
 
 
-def ranking_section(ranking: Sequence[Mapping[str, Any]]) -> str:
+def ranking_section(ranking: Sequence[Mapping[str, Any]], title: str = "Rankings") -> str:
     by_metric: dict[str, list[Mapping[str, Any]]] = {}
     for e in ranking:
         by_metric.setdefault(e["metric"], []).append(e)
     decided = verdicts(ranking)
-    parts = ["<h2>Rankings</h2>", f'<p class="note">{escape(METHOD)}</p>']
+    parts = [f"<h2>{escape(title)}</h2>", f'<p class="note">{escape(METHOD)}</p>']
     if not by_metric:
         parts.append("<p>No ok member has final metrics.</p>")
     for metric, entries in by_metric.items():
@@ -301,6 +302,26 @@ def _store_line(store_info: Mapping[str, Any]) -> str:
     return f'<p class="note">Run store — {items}</p>' if items else ""
 
 
+def _answer_sections(summary: Mapping[str, Any]) -> list[str]:
+    """At a glance, then the rankings: a tuned study opens with its verdict sentence and
+    each loss at defaults and tuned, then ranks both stages."""
+    ranking = summary.get("ranking", [])
+    finals = [m for m in summary.get("members", []) if m.get("stage", "final") == "final"]
+    if not summary.get("tuning"):
+        return [_glance_section(finals), ranking_section(ranking)]
+    return [
+        tuned.glance_html(summary),
+        _glance_section(finals),
+        ranking_section(
+            [e for e in ranking if e.get("stage") == "default"], "Rankings at paper defaults"
+        ),
+        ranking_section(
+            [e for e in ranking if e.get("stage") == "tuned"],
+            f"Rankings after tuning ({summary['tuning_info']['trials_per_loss']} trials per loss)",
+        ),
+    ]
+
+
 def render_html(
     summary: Mapping[str, Any], figures: Sequence[Path], store_info: Mapping[str, Any]
 ) -> str:
@@ -310,14 +331,13 @@ def render_html(
     body = [
         f"<h1>losslab report: {name}</h1>",
         _store_line(store_info),
-        _glance_section(summary.get("members", [])),
-        "<h2>Study configuration</h2>",
-        f"<pre>{escape(config)}</pre>",
-        ranking_section(summary.get("ranking", [])),
+        *_answer_sections(summary),
         _diagnoses_section(summary),
         _members_section(summary.get("members", [])),
         _problems_section(summary.get("members", [])),
         _figures_section(summary, figures),
+        "<h2>Study configuration</h2>",
+        f"<pre>{escape(config)}</pre>",
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

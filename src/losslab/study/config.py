@@ -20,6 +20,7 @@ Every problem is reported as one line naming the file, the field and the value
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -109,6 +110,59 @@ class LossEntry(BaseModel):
         return self.label or self.name
 
 
+class RangeOverride(_Strict):
+    """A ``[tune.ranges.<loss>]`` entry: a range (``low``, ``high``, ``log``) or ``choices``."""
+
+    low: float | None = Field(default=None, strict=False)
+    high: float | None = Field(default=None, strict=False)
+    log: bool = False
+    choices: Annotated[list[float | str], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RangeOverride:
+        if self.choices is not None:
+            if self.low is not None or self.high is not None or self.log:
+                raise ValueError("give either choices or low/high, not both")
+            return self
+        if self.low is None or self.high is None:
+            raise ValueError("a range needs both low and high (or give choices)")
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            raise ValueError(f"the range [{self.low}, {self.high}] must be finite")
+        if self.low >= self.high:
+            raise ValueError(f"the range [{self.low}, {self.high}] is empty or inverted")
+        if self.log and self.low <= 0:
+            raise ValueError(f"a log range needs low > 0, got low = {self.low}")
+        return self
+
+
+class TuneConfig(_Strict):
+    """``[tune]``: search every loss's knobs and optimiser with the same number of trials.
+
+    Trial 0 of every loss is its paper defaults. Trials train on ``search_seeds`` seeds
+    that the final round never uses; the best setting of every loss (by ``metric``) and its
+    defaults are then retrained on the study's ``seeds``, and only those are ranked.
+    """
+
+    trials: Annotated[int, Field(ge=0)] = 0
+    sampler: Literal["random", "qmc", "tpe"] = "random"
+    metric: str | None = None  # default: w1 (generative), balanced_accuracy, mse
+    search_seeds: PositiveInt = 1
+    batch: PositiveInt = 4  # trials asked at once by tpe (random and qmc ask all at once)
+    # the optimiser, searched for every loss: lr as factors of the loss's default lr
+    # (log-uniform), Adam's beta1 and adversarial n_critic from sets; [] = not searched
+    lr: Annotated[list[PositiveFloat], Field(max_length=2)] = [0.1, 10.0]
+    beta1: list[Unit] = [0.0, 0.5, 0.9]
+    n_critic: list[PositiveInt] = [1, 2, 5]
+    # per loss (its label or name): a knob's range, or false to keep it at its value
+    ranges: dict[str, dict[str, RangeOverride | Literal[False]]] = {}
+
+    @model_validator(mode="after")
+    def _lr_range(self) -> TuneConfig:
+        if self.lr and (len(self.lr) != 2 or self.lr[0] >= self.lr[1]):
+            raise ValueError(f"lr = {self.lr} must be [low_factor, high_factor] with low < high")
+        return self
+
+
 class StudyConfig(_Strict):
     study: StudyMeta
     data: DatasetConfig | Annotated[list[DatasetConfig], Field(min_length=1)]
@@ -116,6 +170,7 @@ class StudyConfig(_Strict):
     train: TrainConfig = TrainConfig()
     optimizer: OptimizerConfig | None = None  # overrides every loss's paper default
     losses: Annotated[list[LossEntry], Field(min_length=1)]
+    tune: TuneConfig = TuneConfig()
 
     @property
     def datasets(self) -> list[Any]:
@@ -167,6 +222,9 @@ def validate_config(raw: dict[str, Any], source: str = "config") -> StudyConfig:
             raise BadInput(f"{source}: losses[{i}]: {exc}") from None
         families[entry.name] = spec.family
     _check_families(config, families, source)
+    from losslab.study.space import check_tune  # space builds on this module's types
+
+    check_tune(config, source)
     return config
 
 
@@ -214,6 +272,8 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
             out += f"[{part}]"
         elif i > 0 and loc[0] == "data" and i == 1:
             continue  # the dataset union's tag, e.g. data.gaussian.std -> data.std
+        elif "[" in part or part == "RangeOverride":
+            continue  # a validator's or a union member's tag, e.g. function-after[...]
         else:
             out += f".{part}" if out else str(part)
     return out

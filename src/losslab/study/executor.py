@@ -16,6 +16,7 @@ depend on the executor: a member's numbers come from its own RNG streams.
 from __future__ import annotations
 
 import os
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -25,13 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from losslab.errors import BadInput
-from losslab.train import MemberResult, train
+from losslab.train import MemberResult, train, training_passes
 
 EXECUTORS = ("in-process", "pool", "ray")
 
 
 def run_task(task: Any, progress: Callable[[int], Any] | None = None) -> list[dict]:
     """Train one ensemble; a crash marks its members ``failed`` instead of ending the study."""
+    started = time.perf_counter()
     try:
         results = train(task, progress)
     except Exception as exc:  # noqa: BLE001 - recorded per member, the study goes on
@@ -43,11 +45,19 @@ def run_task(task: Any, progress: Callable[[int], Any] | None = None) -> list[di
         results = [
             MemberResult(index=m.index, status="failed", reason=reason) for m in task.members
         ]
-    return [_row(task, m, r) for m, r in zip(task.members, results, strict=True)]
+    seconds = time.perf_counter() - started
+    passes = [training_passes(task, m) for m in task.members]
+    costs = [{"passes": p, "seconds": seconds * p / max(1, sum(passes))} for p in passes]
+    return [
+        _row(task, m, r, c) for m, r, c in zip(task.members, results, costs, strict=True)
+    ]
 
 
-def _row(task: Any, member: Any, result: MemberResult) -> dict[str, Any]:
+def _row(task: Any, member: Any, result: MemberResult, cost: dict[str, Any]) -> dict[str, Any]:
+    """A member's row for the store. ``cost``: its training passes and its share of the
+    ensemble's wall time (shared out in proportion to the passes)."""
     return {
+        "cost": cost,
         "idx": member.index,
         "loss": member.label,
         "registry_name": member.loss,

@@ -21,6 +21,7 @@ Member indices run dataset-major, then loss, then seed.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from itertools import groupby
 from typing import Any
 
@@ -44,47 +45,93 @@ def is_supervised(config: StudyConfig) -> bool:
 
 def plan_members(config: StudyConfig) -> list[Any]:
     """Every (dataset, loss, seed), dataset-major then loss then seed."""
-    supervised = is_supervised(config)
-    members: list[Any] = []
-    for _dataset, entry in ((d, e) for d in config.datasets for e in config.losses):
-        spec = get_loss(entry.name)
-        hparams = spec.hyperparameters(entry.hparam_overrides)
-        optimizer = _optimizer(entry, config.optimizer, spec.optimizer)
-        n_critic = entry.n_critic or int(spec.training.get("n_critic", 1))
-        for seed in range(config.study.seeds):
-            common = dict(
-                index=len(members), label=entry.display, loss=entry.name, hparams=hparams,
-                seed=seed, optimizer=optimizer,
-            )
-            if supervised:
-                members.append(SupervisedMember(**common))
-            elif spec.family == "adversarial":
-                members.append(AdversarialMember(**common, n_critic=n_critic))
-            else:
-                members.append(GenerativeMember(**common))
-    return members
+    return [
+        member(config, entry, seed, index)
+        for index, (entry, seed) in enumerate(
+            (e, seed) for _ in config.datasets for e in config.losses
+            for seed in range(config.study.seeds)
+        )
+    ]
+
+
+def member(
+    config: StudyConfig,
+    entry: LossEntry,
+    seed: int,
+    index: int,
+    params: dict[str, Any] | None = None,
+) -> Any:
+    """One member of ``entry`` on ``seed``; ``params`` (a tuning trial's values, see
+    :mod:`losslab.study.space`) replace the loss's knobs, its ``lr``/``beta1`` and its
+    ``n_critic``."""
+    spec = get_loss(entry.name)
+    params = dict(params or {})
+    lr, beta1 = params.pop("lr", None), params.pop("beta1", None)
+    n_critic = params.pop("n_critic", None)
+    hparams = spec.hyperparameters({**entry.hparam_overrides, **params})
+    optimizer = optimizer_settings(entry, config.optimizer, spec.optimizer)
+    if lr is not None:
+        optimizer = replace(optimizer, lr=float(lr))
+    if beta1 is not None:
+        optimizer = replace(optimizer, betas=(float(beta1), optimizer.betas[1]))
+    common = dict(
+        index=index, label=entry.display, loss=entry.name, hparams=hparams, seed=seed,
+        optimizer=optimizer,
+    )
+    if is_supervised(config):
+        return SupervisedMember(**common)
+    if spec.family == "adversarial":
+        n_critic = int(n_critic or entry.n_critic or spec.training.get("n_critic", 1))
+        return AdversarialMember(**common, n_critic=n_critic)
+    return GenerativeMember(**common)
 
 
 def plan(config: StudyConfig) -> list[AdversarialTask | GenerativeTask | SupervisedTask]:
     """The ensembles of the study, dataset by dataset."""
-    members = plan_members(config)
-    per_dataset = len(members) // len(config.datasets)
+    return plan_ensembles(config, plan_members(config))
+
+
+def dataset_of(config: StudyConfig, index: int) -> int:
+    """The dataset (position in ``[[data]]``) of member ``index``, for every member a study
+    plans: defaults on the study's seeds, tuning trials, tuned members (all laid out
+    dataset-major, see :mod:`losslab.study.tune`)."""
+    n_losses, n_data = len(config.losses), len(config.datasets)
+    finals = n_data * n_losses * config.study.seeds
+    trials = n_data * n_losses * config.tune.trials * config.tune.search_seeds
+    if index < finals:
+        return index // (n_losses * config.study.seeds)
+    if index < finals + trials:
+        return (index - finals) // (n_losses * config.tune.trials * config.tune.search_seeds)
+    return (index - finals - trials) // (n_losses * config.study.seeds)
+
+
+def plan_ensembles(config: StudyConfig, members: list[Any]) -> list[Any]:
+    """``members`` cut into ensembles, dataset by dataset."""
+    return [
+        task
+        for k, dataset in enumerate(config.datasets)
+        for task in ensembles(
+            config, dataset, [m for m in members if dataset_of(config, m.index) == k]
+        )
+    ]
+
+
+def ensembles(config: StudyConfig, dataset: Any, members: list[Any]) -> list[Any]:
+    """``members`` (all on ``dataset``) cut into the ensembles that train them."""
     size = config.train.max_ensemble
     tasks: list[Any] = []
-    for k, dataset in enumerate(config.datasets):
-        mine = members[k * per_dataset : (k + 1) * per_dataset]
-        if is_supervised(config):
-            width = {m.index: output_width(m.loss, dataset) for m in mine}
-            for _, same in groupby(sorted(mine, key=lambda m: width[m.index]),
-                                   key=lambda m: width[m.index]):
-                same = list(same)
-                tasks += [_supervised(config, dataset, same[i : i + size])
-                          for i in range(0, len(same), size)]
-        else:
-            for key, same in _generative_groups(mine):
-                build = _adversarial if key[0] == "adversarial" else _generative
-                tasks += [build(config, dataset, same[i : i + size])
-                          for i in range(0, len(same), size)]
+    if is_supervised(config):
+        width = {m.index: output_width(m.loss, dataset) for m in members}
+        for _, same in groupby(sorted(members, key=lambda m: width[m.index]),
+                               key=lambda m: width[m.index]):
+            same = list(same)
+            tasks += [_supervised(config, dataset, same[i : i + size])
+                      for i in range(0, len(same), size)]
+    else:
+        for key, same in _generative_groups(members):
+            build = _adversarial if key[0] == "adversarial" else _generative
+            tasks += [build(config, dataset, same[i : i + size])
+                      for i in range(0, len(same), size)]
     return tasks
 
 
@@ -151,7 +198,11 @@ def _shape(net: NetConfig) -> NetShape:
     )
 
 
-def _optimizer(entry: LossEntry, study_wide: OptimizerConfig | None, paper) -> OptimizerSettings:
+def optimizer_settings(
+    entry: LossEntry, study_wide: OptimizerConfig | None, paper
+) -> OptimizerSettings:
+    """The loss's own ``[losses.optimizer]``, else the study's ``[optimizer]``, else the
+    optimiser of the loss's paper."""
     chosen = entry.optimizer or study_wide
     if chosen is None:
         return OptimizerSettings(paper.name, paper.lr, tuple(paper.betas), paper.alpha, paper.eps)

@@ -17,8 +17,9 @@ from losslab.outputs import check_out_dir
 from losslab.report import build_report
 from losslab.study.config import StudyConfig, load_config
 from losslab.study.executor import EXECUTORS, ray_session, run_in_pool, run_in_process, run_on_ray
-from losslab.study.planner import plan
+from losslab.study.planner import plan_ensembles, plan_members
 from losslab.study.store import RunStore, check_writable_store
+from losslab.study.tune import run_tuning, tuning_record
 from losslab.train.adversarial import AdversarialTask
 
 # (tasks, progress) -> each ensemble's rows as it finishes
@@ -68,6 +69,8 @@ def run_study(
     address: str | None = None,
     device: str | None = None,
     overwrite: bool = False,
+    tune: int | None = None,
+    sampler: str | None = None,
 ) -> StudyRun:
     """Run the study in ``config_path``; its summary is also written to ``out``.
 
@@ -75,7 +78,9 @@ def run_study(
     With ``resume``, ensembles already in the store are not trained again.
     ``executor`` is ``in-process``, ``pool`` (``workers`` processes, default one per
     core) or ``ray`` (``address`` or ``RAY_ADDRESS``, else a local Ray); the results
-    are the same under each. ``device`` overrides ``train.device``. A finished study
+    are the same under each. ``device`` overrides ``train.device``; ``tune`` and
+    ``sampler`` override ``[tune].trials`` and ``[tune].sampler`` (a tuned study: see
+    :mod:`losslab.study.tune`). A finished study
     already stored for ``out`` is replaced only with ``overwrite``. The output folder
     and the store are checked before anything trains.
     """
@@ -86,6 +91,10 @@ def run_study(
         overrides.setdefault("train", {})["steps"] = steps
     if device is not None:
         overrides.setdefault("train", {})["device"] = device
+    if tune is not None:
+        overrides.setdefault("tune", {})["trials"] = tune
+    if sampler is not None:
+        overrides.setdefault("tune", {})["sampler"] = sampler
     config = load_config(config_path, overrides)
     out_dir, db_path = _places(config, out, db)
     check_out_dir(out_dir, inputs=[config_path])
@@ -147,18 +156,48 @@ def _run(
             config.study.name, str(out_dir.resolve()), config.model_dump(mode="json"), resume,
             overwrite,
         )
-        done = store.completed(study_id)
-        tasks = [t for t in plan(config) if not all(m.index in done for m in t.members)]
-        tasks = _with_checkpoints(tasks, out_dir / "checkpoints", resume)
-        total = sum(t.steps for t in tasks)
-        with tqdm(
-            total=total, unit="step", desc=config.study.name, disable=not progress or None
-        ) as bar:
-            for rows in execute(tasks, bar.update):
-                store.write_members(study_id, rows)
-                # the ensemble is safely stored: its checkpoint is no longer needed
-                _checkpoint_file(out_dir / "checkpoints", rows[0]["idx"]).unlink(missing_ok=True)
+        train = partial(
+            _train_members, config, store, study_id, execute, out_dir, resume, progress
+        )
+        if config.tune.trials:
+            tunings, finals = run_tuning(config, train)
+            store.set_tuning(study_id, tuning_record(config, tunings))
+            train(finals, "final members")
+        else:
+            train(plan_members(config), config.study.name)
         store.finish_study(study_id)
         return StudyRun(build_report(store, study_id, out_dir), out_dir, db_path)
     finally:
         store.close()  # also clears this run's writer mark if the study did not finish
+
+
+def _train_members(
+    config: StudyConfig,
+    store: RunStore,
+    study_id: int,
+    execute: Executor,
+    out_dir: Path,
+    resume: bool,
+    progress: bool,
+    members: list[Any],
+    phase: str,
+) -> dict[int, dict[str, Any]]:
+    """Train the members the store does not hold yet, as ensembles, storing each as it
+    finishes; return every given member's status and final metrics (from the store)."""
+    done = store.completed(study_id)
+    tasks = [
+        t for t in plan_ensembles(config, members) if not all(m.index in done for m in t.members)
+    ]
+    tasks = _with_checkpoints(tasks, out_dir / "checkpoints", resume)
+    total = sum(t.steps for t in tasks)
+    with tqdm(total=total, unit="step", desc=phase, disable=not progress or None) as bar:
+        for rows in execute(tasks, bar.update):
+            store.write_members(study_id, rows)
+            # the ensemble is safely stored: its checkpoint is no longer needed
+            _checkpoint_file(out_dir / "checkpoints", rows[0]["idx"]).unlink(missing_ok=True)
+    wanted = {m.index for m in members}
+    return {
+        m["index"]: {"status": m["status"], "metrics": m["metrics"]}
+        for m in store.members(study_id)
+        if m["index"] in wanted
+    }

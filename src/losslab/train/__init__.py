@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from losslab.train import adversarial, generative, supervised
 from losslab.train.adversarial import AdversarialTask, train_adversarial
 from losslab.train.generative import GenerativeTask, train_generative
 from losslab.train.result import MemberResult
@@ -21,9 +22,22 @@ TRAINERS: dict[type, Callable[..., list[MemberResult]]] = {
 }
 
 
+PASSES: dict[type, Callable[[Any, Any], int]] = {
+    AdversarialTask: adversarial.training_passes,
+    GenerativeTask: generative.training_passes,
+    SupervisedTask: supervised.training_passes,
+}
+
+
+def training_passes(task: Any, member: Any) -> int:
+    """The network passes ``member`` of ``task`` spends training (its cost; see each
+    trainer's ``training_passes``)."""
+    return PASSES[type(task)](task, member)
+
+
 def train(task: Any, progress: Callable[[int], Any] | None = None) -> list[MemberResult]:
     """Train one planned ensemble with the trainer of its paradigm."""
     return TRAINERS[type(task)](task, progress)
 
 
-__all__ = ["MemberResult", "TRAINERS", "train"]
+__all__ = ["MemberResult", "TRAINERS", "train", "training_passes"]

@@ -41,6 +41,8 @@ from losslab.rng import torch_generator
 from losslab.train import checkpoint
 from losslab.train.data import MemberData
 from losslab.train.evaluate import SampleEvaluator, blocked
+from losslab.train.knobs import broadcast, group_key
+from losslab.train.knobs import stacked as knob_values
 from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
 from losslab.train.recorder import Recorder
 from losslab.train.result import Divergence, MemberResult
@@ -137,37 +139,40 @@ class AdversarialTask:
 
 @dataclass
 class _Group:
-    """Contiguous members sharing one loss configuration."""
+    """Contiguous members sharing one loss, its structural knobs and ``n_critic``; their
+    real-valued knobs may differ (a number, or a per-member ``[S_g]`` tensor, see
+    :mod:`losslab.train.knobs`)."""
 
     members: slice
     d_term: Callable[..., torch.Tensor]
     g_term: Callable[..., torch.Tensor]
     n_critic: int
-    gp_weight: float | None
-    clip: float | None
-    margin: float | None  # the hinge margin of an energy discriminator (EBGAN)
+    gp_weight: float | torch.Tensor | None
+    clip: float | torch.Tensor | None
+    margin: float | torch.Tensor | None  # the hinge margin of an energy discriminator (EBGAN)
     wants_codes: bool  # the generator term takes the discriminator's codes of the fakes
 
 
-def _groups(members: tuple[AdversarialMember, ...]) -> list[_Group]:
+def _groups(members: tuple[AdversarialMember, ...], device: torch.device | str) -> list[_Group]:
     groups: list[_Group] = []
     start = 0
     for i in range(1, len(members) + 1):
-        if i < len(members) and _same_config(members[i], members[start]):
+        if i < len(members) and _same_group(members[i], members[start]):
             continue
         m = members[start]
         spec = get_loss(m.loss)
+        knobs = knob_values(m.loss, [x.hparams for x in members[start:i]], device)
         gp_key, clip_key = spec.training.get("gradient_penalty"), spec.training.get("weight_clip")
         margin_key = spec.training.get("hinge_margin")
         groups.append(
             _Group(
                 members=slice(start, i),
-                d_term=spec.bind("discriminator", m.hparams),
-                g_term=spec.bind("generator", m.hparams),
+                d_term=spec.bind("discriminator", knobs),
+                g_term=spec.bind("generator", knobs),
                 n_critic=m.n_critic,
-                gp_weight=m.hparams[gp_key] if gp_key else None,
-                clip=m.hparams[clip_key] if clip_key else None,
-                margin=m.hparams[margin_key] if margin_key else None,
+                gp_weight=knobs[gp_key] if gp_key else None,
+                clip=knobs[clip_key] if clip_key else None,
+                margin=knobs[margin_key] if margin_key else None,
                 wants_codes="fake_codes" in inspect.signature(spec.terms["generator"]).parameters,
             )
         )
@@ -181,8 +186,19 @@ def discriminator_key(m: AdversarialMember) -> tuple[str, int]:
     return (kind, int(m.hparams["code_dim"]) if kind == "autoencoder" else 0)
 
 
-def _same_config(a: AdversarialMember, b: AdversarialMember) -> bool:
-    return (a.loss, a.hparams, a.n_critic) == (b.loss, b.hparams, b.n_critic)
+def _same_group(a: AdversarialMember, b: AdversarialMember) -> bool:
+    return (group_key(a.loss, a.hparams), a.n_critic) == (group_key(b.loss, b.hparams), b.n_critic)
+
+
+def training_passes(task: AdversarialTask, m: AdversarialMember) -> int:
+    """Network passes (one forward or one backward of one network over one batch) that
+    member ``m`` spends training; evaluation is not counted. Per generator step:
+    ``n_critic`` critic steps of 5 passes (G forward on the latent batch; D forward on the
+    real and on the fake batch; D backward on both) plus 4 for a gradient penalty (D forward
+    on the interpolates, the input-gradient backward, and its double backward, counted 2),
+    then the generator step's 4 (G forward, D forward, D and G backward)."""
+    gp = get_loss(m.loss).training.get("gradient_penalty") is not None
+    return task.steps * (m.n_critic * (5 + 4 * gp) + 4)
 
 
 class _Draws:
@@ -274,7 +290,7 @@ def fit_adversarial(
         raise ValueError("fit_adversarial needs members sorted by n_critic, largest first")
     members, S, B = task.members, len(task.members), task.batch_size
     dev = torch.device(task.device)
-    groups = _groups(members)
+    groups = _groups(members, dev)
     seeds = [(task.study_seed, m.seed) for m in members]
     d_dim = task.dataset.dim
     G = task.generator.build(
@@ -357,7 +373,8 @@ def fit_adversarial(
                 for g in groups[: len(parts)]:
                     if g.clip is not None:
                         for p in d_params:
-                            p[g.members].clamp_(-g.clip, g.clip)
+                            bound = broadcast(g.clip, p[g.members])
+                            p[g.members].clamp_(min=-bound, max=bound)
                 values = {"d_loss": d_loss.detach()}
                 if recording:
                     values |= {
@@ -427,6 +444,7 @@ def fit_adversarial(
 def _checkpoint(task: AdversarialTask, parts: dict[str, Any], step: int) -> None:
     """Save everything the loop carries from one step to the next (see train.checkpoint)."""
     draws, rec, ev, div = parts["draws"], parts["rec"], parts["evaluator"], parts["divergence"]
+    owner = parts.setdefault("task_hash", checkpoint.task_hash(task))
     checkpoint.save(
         task.checkpoint_path,
         {
@@ -447,13 +465,22 @@ def _checkpoint(task: AdversarialTask, parts: dict[str, Any], step: int) -> None
             "evaluator": ev.state(),
             "divergence": {"alive": div.alive, "step": [-1 if s is None else s for s in div.step]},
         },
+        owner,
     )
 
 
 def _restore(task: AdversarialTask, parts: dict[str, Any]) -> int:
-    """Load the ensemble's checkpoint if there is one; return the last completed step."""
-    state = checkpoint.load(task.checkpoint_path) if task.checkpoint_path else None
-    if state is None or state["members"] != [m.index for m in task.members]:
+    """Load the ensemble's checkpoint if there is one written for this very task (see
+    :func:`checkpoint.task_hash`); return the last completed step (0: none usable, the
+    ensemble trains from the start)."""
+    owner = parts.setdefault("task_hash", checkpoint.task_hash(task))
+    state = checkpoint.load_for(task.checkpoint_path, owner)
+    if state is None:
+        return 0
+    problem = _unfit(state, parts)
+    if problem is not None:  # checked before anything is loaded: nothing half-restored
+        checkpoint.warn(f"checkpoint {task.checkpoint_path} does not fit this ensemble "
+                        f"({problem}); ignored, the ensemble trains from the start")
         return 0
     parts["G"].load_state_dict(state["G"])
     parts["D"].load_state_dict(state["D"])
@@ -475,6 +502,34 @@ def _restore(task: AdversarialTask, parts: dict[str, Any]) -> int:
     div.alive = state["divergence"]["alive"]
     div.step = [None if s < 0 else s for s in state["divergence"]["step"]]
     return int(state["step"])
+
+
+def _unfit(state: dict[str, Any], parts: dict[str, Any]) -> str | None:
+    """Why ``state`` cannot be loaded into ``parts`` (shapes, lengths), or None."""
+    try:
+        for net in ("G", "D"):
+            mine = {k: tuple(v.shape) for k, v in parts[net].state_dict().items()}
+            if {k: tuple(v.shape) for k, v in state[net].items()} != mine:
+                return f"{net}'s parameters differ"
+        for key in ("g", "d"):
+            opt, saved = parts[f"{key}_opt"], state["optimizers"][key]
+            for mine, theirs in ((opt.exp_avg, saved["m"]), (opt.exp_avg_sq, saved["v"])):
+                if [tuple(a.shape) for a in mine] != [tuple(b.shape) for b in theirs]:
+                    return "the optimiser state differs"
+        draws = parts["draws"]
+        for gens, key in ((draws.data_rng, "data"), (draws.latent_rng, "latent"),
+                          (draws.penalty_rng, "penalty")):
+            if len(gens) != len(state["rng"][key]):
+                return "the random streams differ"
+        if len(state["divergence"]["step"]) != len(parts["divergence"].step):
+            return "the members differ"
+        rows = len(parts["rec"].steps)
+        if any(len(b) != rows for b in state["recorder"].values()):
+            return "the recorded steps differ"
+        int(state["step"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def _evaluator(task: AdversarialTask, G: EnsembleMLP, D: torch.nn.Module) -> SampleEvaluator:

@@ -104,6 +104,17 @@ class GenerativeTask:
     data_points: int | None = None
 
 
+def training_passes(task: GenerativeTask, m: GenerativeMember) -> int:
+    """Network passes spent training: a forward and a backward per step, plus, for the
+    Langevin EBM, a forward and a backward per Langevin step of the negative chains and a
+    second forward and backward for the negatives' energies."""
+    spec = get_loss(m.loss)
+    per_step = 2
+    if spec.training["method"] == "ebm":
+        per_step = 4 + 2 * int(m.hparams["langevin_steps"])
+    return task.steps * per_step
+
+
 class Method:
     """How one family turns a network into a loss and into samples."""
 

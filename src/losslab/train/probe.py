@@ -64,7 +64,7 @@ def probe_vanishing(
         d_opt = EnsembleOptimizer(d_params, [m.optimizer for m in task.members])
         g_params = G.parameter_list()
         probe_task = replace(task, steps=d_iters)
-        draws = _Draws(probe_task, _groups(task.members))
+        draws = _Draws(probe_task, _groups(task.members, task.device))
         curves: dict[str, list[np.ndarray]] = {c: [] for c in COSTS}
         accuracy: list[np.ndarray] = []
         B = task.batch_size

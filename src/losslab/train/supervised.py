@@ -44,6 +44,8 @@ from losslab.losses.classification import inverse_frequency_weights
 from losslab.metrics.supervised import classification_metrics, regression_metrics
 from losslab.nets import EnsembleMLP
 from losslab.rng import numpy_generator, torch_generator
+from losslab.train.knobs import group_key
+from losslab.train.knobs import stacked as knob_values
 from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
 from losslab.train.recorder import Recorder
 from losslab.train.result import Divergence, MemberResult, member_results
@@ -113,6 +115,11 @@ def output_width(loss: str, dataset: SupervisedDataset) -> int:
     return int(outputs)
 
 
+def training_passes(task: SupervisedTask, m: SupervisedMember) -> int:
+    """Network passes spent training: one forward and one backward per step."""
+    return 2 * task.steps
+
+
 @dataclass
 class _Group:
     """Contiguous members sharing one loss configuration."""
@@ -124,20 +131,21 @@ class _Group:
     predicts_variance: bool
 
 
-def _groups(members: tuple[SupervisedMember, ...]) -> list[_Group]:
+def _groups(members: tuple[SupervisedMember, ...], device: torch.device | str) -> list[_Group]:
+    """Contiguous members of one loss and structural knobs; real-valued knobs may differ per
+    member (:mod:`losslab.train.knobs`)."""
     groups: list[_Group] = []
     start = 0
     for i in range(1, len(members) + 1):
-        if i < len(members) and (members[i].loss, members[i].hparams) == (
-            members[start].loss,
-            members[start].hparams,
-        ):
+        key = group_key(members[start].loss, members[start].hparams)
+        if i < len(members) and group_key(members[i].loss, members[i].hparams) == key:
             continue
         spec = get_loss(members[start].loss)
+        knobs = knob_values(members[start].loss, [m.hparams for m in members[start:i]], device)
         groups.append(
             _Group(
                 members=slice(start, i),
-                term=spec.bind("loss", members[start].hparams),
+                term=spec.bind("loss", knobs),
                 class_weights=spec.training.get("class_weights") == "inverse-frequency",
                 binary=bool(spec.training.get("binary", False)),
                 predicts_variance=bool(spec.training.get("predicts_variance", False)),
@@ -216,7 +224,7 @@ def train_supervised(
         raise ValueError(f"an ensemble needs one output width, got {sorted(widths)}")
     dev = torch.device(task.device)
     data = _Data(task, dev)
-    groups = _groups(members)
+    groups = _groups(members, dev)
     seeds = [(task.study_seed, m.seed) for m in members]
     net = EnsembleMLP(
         [task.dataset.n_features, *task.hidden, widths.pop()],
