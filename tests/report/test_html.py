@@ -61,18 +61,20 @@ def test_page_names_the_test_and_the_correction_and_concludes_carefully(built):
     assert ranking.count('<table class="ranking">') == len(summary["verdicts"])
 
 
-def test_page_order_config_rankings_members_problems_figures(built):
+def test_page_order_rankings_members_problems_figures_then_config(built):
+    """The answer first; the configuration, for the reader who wants to check it, last
+    (issue 13: "At a glance" opens with the answer, the configuration moves to the end)."""
     out, summary = built
     html = (out / "report.html").read_text(encoding="utf-8")
     heads = re.findall(r"<h2>([^<]+)</h2>", html)
     assert heads == [
         "At a glance",
-        "Study configuration",
         "Rankings",
         "Diagnoses",
         "Members",
         "Diverged and failed members",
         "Figures",
+        "Study configuration",
     ]
     assert summary["diagnoses"]  # the synthetic adversarial members were diagnosed
 
