@@ -45,11 +45,12 @@ def no_space(text: str) -> str:
 
 
 def _knob_parameters(spec) -> set[str]:
-    """Parameters of the loss's terms that are numbers (knobs), not tensors."""
+    """Parameters of the loss's terms that are knobs (a number, or a per-member ``Knob``),
+    not data tensors."""
     knobs = set()
     for fn in spec.terms.values():
         for p in inspect.signature(fn).parameters.values():
-            if p.annotation in (float, int, "float", "int"):
+            if p.annotation in (float, int, "float", "int", "Knob"):
                 knobs.add(p.name)
     return knobs
 
@@ -114,6 +115,45 @@ def test_explain_prints_formula_and_every_step(name, fmt, capsys):
     assert squash(card.example) in flat
     if fmt == "md":
         assert f"$$\n{card.formula}\n$$" in out
+
+
+def _searched(knob) -> str:
+    return "not tuned" if knob.search is None else f"searched: {knob.search.describe()}"
+
+
+@pytest.mark.parametrize("name", [s.name for s in SPECS if s.card.hyperparameters])
+def test_explain_shows_each_knobs_search_range_in_its_row(name, capsys):
+    card = get_loss(name).card
+    assert main(["explain", name]) == 0
+    text = capsys.readouterr().out
+    assert main(["explain", name, "--format", "md"]) == 0
+    md = capsys.readouterr().out
+    header = next(
+        line for line in text.splitlines() if line.split() == ["name", "default", "range", "search"]
+    )
+    rows = text.splitlines()[text.splitlines().index(header) :]
+    assert "| name | default | range | search | effect |" in md
+    for knob_name, knob in card.hyperparameters.items():
+        row = next(line for line in rows if line.split()[:1] == [knob_name])
+        assert row.rstrip().endswith(_searched(knob)), row
+        md_row = next(line for line in md.splitlines() if line.startswith(f"| `{knob_name}` |"))
+        assert md_row.split(" | ")[3] == _searched(knob), md_row
+        # the effect follows, wrapped under the row
+        assert squash(knob.doc) in squash(text)
+
+
+def test_docs_show_each_knobs_search_range(tmp_path, project):
+    build_docs(tmp_path / "site", project_root=project)
+    for spec in SPECS:
+        page = (tmp_path / "site" / family_file(spec.family)).read_text(encoding="utf-8")
+        for knob_name, knob in spec.card.hyperparameters.items():
+            assert re.search(
+                rf"<tr><td><code>{knob_name}</code></td><td>[^<]*</td><td>[^<]*</td>"
+                rf"<td>{re.escape(_searched(knob))}</td>",
+                page,
+            ), (spec.name, knob_name)
+        if spec.card.hyperparameters:
+            assert "<th>range</th><th>search</th><th>effect</th>" in page
 
 
 def test_list_shows_every_name(capsys):

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from losslab.catalogue.guide import family_file, guide_body, loss_href
 from losslab.catalogue.markup import block_html, inline_html, math_html
-from losslab.catalogue.render import first_sentence, knob_default, knob_range, training_line
+from losslab.catalogue.render import (
+    first_sentence,
+    knob_default,
+    knob_range,
+    knob_search,
+    training_line,
+)
 from losslab.losses.registry import LossSpec, all_losses
 
 CSS = """
@@ -86,12 +92,13 @@ def card_html(spec: LossSpec) -> str:
     if card.hyperparameters:
         rows = "".join(
             f"<tr><td><code>{html.escape(n)}</code></td><td>{knob_default(k)}</td>"
-            f"<td>{html.escape(knob_range(k))}</td><td>{inline_html(k.doc)}</td></tr>"
+            f"<td>{html.escape(knob_range(k))}</td><td>{html.escape(knob_search(k))}</td>"
+            f"<td>{inline_html(k.doc)}</td></tr>"
             for n, k in card.hyperparameters.items()
         )
         knobs = (
-            "<table><thead><tr><th>name</th><th>default</th><th>range</th><th>effect</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table>"
+            "<table><thead><tr><th>name</th><th>default</th><th>range</th><th>search</th>"
+            f"<th>effect</th></tr></thead><tbody>{rows}</tbody></table>"
         )
     else:
         knobs = "<p>None.</p>"

@@ -30,6 +30,12 @@ def knob_range(knob: Hyperparameter) -> str:
     return f"{text}, integer" if knob.integer else text
 
 
+def knob_search(knob: Hyperparameter) -> str:
+    """Where a study searches the knob when it is tuned: ``searched: log-uniform [0.01, 100]``,
+    ``searched: one of linear, cosine``, or ``not tuned``."""
+    return "not tuned" if knob.search is None else f"searched: {knob.search.describe()}"
+
+
 def knob_default(knob: Hyperparameter) -> str:
     if knob.choices is not None:
         return str(knob.default)
@@ -85,18 +91,19 @@ def _items(items: Sequence[str], numbered: bool = False) -> list[str]:
     return out
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], wrap_last: int) -> list[str]:
-    """Aligned columns; the last column is wrapped to ``wrap_last`` characters."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    lead = "  ".join(f"{{:{w}}}" for w in widths) + "  "
-    out = [
-        lead.format(*header[:-1]) + header[-1],
-        lead.format(*("-" * w for w in widths)) + "-" * len(header[-1]),
-    ]
-    for row in rows:
-        last = textwrap.wrap(row[-1], max(wrap_last, 20), break_on_hyphens=False) or [""]
-        out.append(lead.format(*row[:-1]) + last[0])
-        out += [" " * len(lead.format(*row[:-1])) + line for line in last[1:]]
+def _knob_table(knobs: dict[str, Hyperparameter], indent: str = "  ") -> list[str]:
+    """Aligned ``name  default  range  search`` rows, each followed by the knob's effect,
+    wrapped under the row from the second column on (four columns leave no room for a
+    readable fifth in :data:`WIDTH` characters)."""
+    header = ("name", "default", "range", "search")
+    rows = [(n, knob_default(k), knob_range(k), knob_search(k)) for n, k in knobs.items()]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = indent + "  ".join(f"{{:{w}}}" for w in widths)
+    out = [fmt.format(*header).rstrip(), fmt.format(*("-" * w for w in widths))]
+    under = indent + " " * (widths[0] + 2)
+    for i, (row, knob) in enumerate(zip(rows, knobs.values(), strict=True)):
+        out += [""] if i else []
+        out += [fmt.format(*row).rstrip(), *_wrap(knob.doc, under)]
     return out
 
 
@@ -113,15 +120,7 @@ def render_text(spec: LossSpec) -> str:
     lines += ["Cons:", *_items(card.cons), ""]
     lines.append("Hyper-parameters:")
     if card.hyperparameters:
-        rows = [
-            (name, knob_default(k), knob_range(k), " ".join(k.doc.split()))
-            for name, k in card.hyperparameters.items()
-        ]
-        used = max(len(r[0]) for r in rows) + max(len(r[2]) for r in rows) + 20
-        lines += [
-            "  " + line
-            for line in _table(("name", "default", "range", "effect"), rows, WIDTH - used)
-        ]
+        lines += _knob_table(card.hyperparameters)
     else:
         lines.append("  none")
     lines += ["", "Training defaults:", *_wrap(training_line(spec), "  ")]
@@ -150,9 +149,10 @@ def render_markdown(spec: LossSpec) -> str:
     out += [f"**Why.** {card.why}", "", "### Pros", "", *(f"- {p}" for p in card.pros)]
     out += ["", "### Cons", "", *(f"- {c}" for c in card.cons), "", "### Hyper-parameters", ""]
     if card.hyperparameters:
-        out += ["| name | default | range | effect |", "|---|---|---|---|"]
+        out += ["| name | default | range | search | effect |", "|---|---|---|---|---|"]
         out += [
-            f"| `{name}` | {knob_default(k)} | {_md_cell(knob_range(k))} | {_md_cell(k.doc)} |"
+            f"| `{name}` | {knob_default(k)} | {_md_cell(knob_range(k))} "
+            f"| {_md_cell(knob_search(k))} | {_md_cell(k.doc)} |"
             for name, k in card.hyperparameters.items()
         ]
     else:
@@ -220,6 +220,7 @@ __all__ = [
     "formula_rows",
     "knob_default",
     "knob_range",
+    "knob_search",
     "list_table",
     "render_markdown",
     "render_text",

@@ -3,6 +3,9 @@ r"""Penalties: extra terms a trainer adds to a loss that declares it accepts the
 A penalty is a pure function returning one value per ensemble member (``Tensor[S]``);
 the trainer multiplies it by the weight the loss names in its ``training`` dict
 (e.g. ``wgan-gp``: ``{"gradient_penalty": "gp_weight"}``) and adds it to the critic loss.
+The weight, like any numeric knob, is a number or a per-member ``[S]`` tensor
+(:mod:`losslab.losses.knobs`); it scales the penalty's ``[S]`` result, so it broadcasts as
+it is and the penalties themselves take no knob.
 """
 
 from __future__ import annotations

@@ -77,6 +77,42 @@ class Hyperparameter:
     choices: tuple[str, ...] | None = None
     search: Search | None = None
 
+    def __post_init__(self) -> None:
+        """A card's search must lie where the knob is valid: a wrong card fails at import."""
+        search = self.search
+        if search is None:
+            return
+        where = f"search {search.describe()} of the knob '{' '.join(self.doc.split())[:40]}...'"
+        if search.choices is not None:
+            if not search.choices:
+                raise ValueError(f"{where}: Search.among needs at least one choice")
+            for choice in search.choices:
+                if self.choices is not None:
+                    if choice not in self.choices:
+                        raise ValueError(f"{where}: {choice!r} is not one of {self.choices}")
+                    continue
+                if isinstance(choice, bool) or not isinstance(choice, int | float):
+                    raise ValueError(f"{where}: {choice!r} is not a number")
+                if self.integer and not float(choice).is_integer():
+                    raise ValueError(f"{where}: {choice!r} is not an integer")
+                self._check_inside(where, choice, choice)
+            return
+        if self.choices is not None:
+            raise ValueError(f"{where}: a knob with choices is searched with Search.among")
+        if search.low is None or search.high is None or not search.low < search.high:
+            raise ValueError(f"{where}: a range needs low < high")
+        if search.log and not search.low > 0:
+            raise ValueError(f"{where}: a log-uniform range needs low > 0")
+        self._check_inside(where, search.low, search.high)
+
+    def _check_inside(self, where: str, low: float, high: float) -> None:
+        if (self.low is not None and low < self.low) or (
+            self.high is not None and high > self.high
+        ):
+            lo = "-inf" if self.low is None else f"{self.low:g}"
+            hi = "inf" if self.high is None else f"{self.high:g}"
+            raise ValueError(f"{where}: outside the knob's valid range [{lo}, {hi}]")
+
     def check(self, loss: str, name: str, value: Any) -> float | str:
         """Return ``value`` as a number (or one of the choices), or raise :class:`BadInput`."""
         if self.choices is not None:
@@ -165,8 +201,9 @@ class LossSpec:
     def family(self) -> str:
         return self.card.family
 
-    def bind(self, role: str, hparams: dict[str, float]) -> Callable[..., Any]:
-        """The ``role`` term with the knobs it takes from ``hparams`` filled in."""
+    def bind(self, role: str, hparams: dict[str, Any]) -> Callable[..., Any]:
+        """The ``role`` term with the knobs it takes from ``hparams`` filled in (a knob is
+        a number, or a per-member ``[S]`` tensor, see :mod:`losslab.losses.knobs`)."""
         fn = self.terms[role]
         accepted = inspect.signature(fn).parameters
         return functools.partial(fn, **{k: v for k, v in hparams.items() if k in accepted})

@@ -25,6 +25,12 @@ A term accepts exactly the keyword arguments it uses, so a trainer can pass
 the gradient penalty are not loss terms: the trainer applies them, as declared in
 each spec's ``training`` dict (see :mod:`losslab.losses.penalties`).
 
+A numeric knob is a number or an ``[S]`` tensor, one value per member
+(:mod:`losslab.losses.knobs`): ``lsgan``'s targets ``a``, ``b``, ``c`` and ``ebgan``'s
+``margin`` are broadcast against the ``[S, B]`` scores, ``pt_weight`` scales a per-member
+value. The trainer-read knobs (``clip``, ``gp_weight``, ``code_dim``) are the trainer's to
+apply; ``code_dim`` changes the network and stays a number.
+
 The package holds one module per loss (its terms and its card), registered in the order
 imported below, which is the catalogue's order; ``_common`` holds what several cards share.
 """

@@ -11,17 +11,19 @@ from losslab.losses.adversarial._common import (
     RADFORD_2016,
     _member_mean,
 )
+from losslab.losses.knobs import Knob, broadcast_knob
 from losslab.losses.registry import (
     Card,
     Hyperparameter,
     LossSpec,
     OptimizerDefaults,
     Reference,
+    Search,
     register,
 )
 
 
-def ebgan_discriminator(real_scores: Tensor, fake_scores: Tensor, margin: float) -> Tensor:
+def ebgan_discriminator(real_scores: Tensor, fake_scores: Tensor, margin: Knob) -> Tensor:
     r"""EBGAN's discriminator loss: low energy on real samples, at least ``margin`` on fakes.
 
     .. math::
@@ -31,9 +33,11 @@ def ebgan_discriminator(real_scores: Tensor, fake_scores: Tensor, margin: float)
 
     ``real_scores``, ``fake_scores``: energies ``[S, B]``, the autoencoder's per-sample mean
     squared reconstruction errors :math:`D(x) = \frac1d\lVert\mathrm{Dec}(\mathrm{Enc}(x))
-    - x\rVert_2^2 \ge 0`; ``margin``: :math:`m`. Returns ``[S]``. The hinge is taken per
-    sample, as in the paper's per-pair loss :math:`f_D(x, z)`, not on the batch mean.
+    - x\rVert_2^2 \ge 0`; ``margin``: :math:`m`, a number or per-member ``[S]``. Returns
+    ``[S]``. The hinge is taken per sample, as in the paper's per-pair loss
+    :math:`f_D(x, z)`, not on the batch mean.
     """
+    margin = broadcast_knob(margin, fake_scores)
     return _member_mean(real_scores) + _member_mean(torch.relu(margin - fake_scores))
 
 
@@ -64,7 +68,7 @@ def pulling_away_term(codes: Tensor) -> Tensor:
     return (cosine_sq * off_diagonal).sum(dim=(1, 2)) / (n * (n - 1))
 
 
-def ebgan_generator(fake_scores: Tensor, fake_codes: Tensor, pt_weight: float) -> Tensor:
+def ebgan_generator(fake_scores: Tensor, fake_codes: Tensor, pt_weight: Knob) -> Tensor:
     r"""EBGAN's generator loss: make samples of low energy, with diverse codes (EBGAN-PT).
 
     .. math::
@@ -74,7 +78,8 @@ def ebgan_generator(fake_scores: Tensor, fake_codes: Tensor, pt_weight: float) -
               \mathrm{Enc}(G(z_B))\big)
 
     ``fake_scores``: energies ``[S, B]`` of the generated batch; ``fake_codes``: their codes
-    ``[S, B, c]``; ``pt_weight``: :math:`\lambda_{\text{PT}}` (0 gives plain EBGAN).
+    ``[S, B, c]``; ``pt_weight``: :math:`\lambda_{\text{PT}}` (0 gives plain EBGAN), a number
+    or per-member ``[S]`` (it scales a per-member value, so it broadcasts as it is).
     Returns ``[S]``.
     """
     return _member_mean(fake_scores) + pt_weight * pulling_away_term(fake_codes)
@@ -203,24 +208,28 @@ register(
                 "margin": Hyperparameter(
                     default=1.0,
                     low=0.0,
+                    search=Search.log_uniform(0.1, 10),
                     doc=(
-                        r"Hinge margin $m$: a fake's energy enters the discriminator's loss "
-                        r"only while it is below $m$. It is in the units of the energy, here "
-                        "a per-coordinate mean squared reconstruction error: for data of "
-                        r"scale about 1, $m=1$ asks $D$ to reconstruct fakes with an RMS "
-                        "error of at least one data unit per coordinate. The paper tuned "
-                        "its margins per data set for its image energies; they do not carry "
-                        r"over. Must be $>0$ to train on fakes: energies are $\ge0$, so "
-                        r"$m=0$ switches the fake term off."
+                        "Hinge margin $m$: a fake's energy enters the discriminator's loss only "
+                        "while it is below $m$. It is in the units of the energy, here a "
+                        "per-coordinate mean squared reconstruction error: for data of scale "
+                        "about 1, $m=1$ asks $D$ to reconstruct fakes with an RMS error of at "
+                        "least one data unit per coordinate. The paper tuned its margins per "
+                        "data set for its image energies; they do not carry over. Must be $>0$ "
+                        r"to train on fakes: energies are $\ge0$, so $m=0$ switches the fake term "
+                        "off. Searched log-uniform over [0.1, 10], a decade either side of the "
+                        "energy of a one-unit RMS error."
                     ),
                 ),
                 "pt_weight": Hyperparameter(
                     default=0.1,
                     low=0.0,
+                    search=Search.log_uniform(0.01, 1),
                     doc=(
                         r"Weight $\lambda_{\text{PT}}$ of the pulling-away term in the "
                         "generator's loss: 0.1 in the paper's EBGAN-PT experiments, 0 gives "
-                        "plain EBGAN. Must be >= 0."
+                        "plain EBGAN. Must be >= 0. Searched log-uniform over [0.01, 1], a "
+                        "decade either side of the paper's 0.1."
                     ),
                 ),
                 "code_dim": Hyperparameter(
@@ -229,13 +238,13 @@ register(
                     integer=True,
                     doc=(
                         r"Size $c$ of the autoencoder's code $\mathrm{Enc}(x)$; the trainer "
-                        r"builds the encoder MLP $d\to$ hidden $\to c$ and the decoder back. "
-                        r"A code at least as large as the data ($c\ge d$) lets the "
-                        "autoencoder learn the identity, zero energy everywhere, and only "
-                        r"the margin then pushes back: prefer $c<d$. 2 is the smallest code "
-                        r"for which the pulling-away term is not constant (for $c=1$ every "
-                        "pair of codes is parallel), so on 1-D data the code is "
-                        "over-complete by design. An integer >= 1."
+                        r"builds the encoder MLP $d\to$ hidden $\to c$ and the decoder back. A "
+                        r"code at least as large as the data ($c\ge d$) lets the autoencoder "
+                        "learn the identity, zero energy everywhere, and only the margin then "
+                        "pushes back: prefer $c<d$. 2 is the smallest code for which the "
+                        "pulling-away term is not constant (for $c=1$ every pair of codes is "
+                        "parallel), so on 1-D data the code is over-complete by design. An "
+                        "integer >= 1. Not tuned: it changes the network."
                     ),
                 ),
             },

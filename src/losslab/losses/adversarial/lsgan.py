@@ -9,6 +9,7 @@ from losslab.losses.adversarial._common import (
     _example,
     _member_mean,
 )
+from losslab.losses.knobs import Knob, broadcast_knob
 from losslab.losses.registry import (
     Card,
     Hyperparameter,
@@ -19,7 +20,7 @@ from losslab.losses.registry import (
 )
 
 
-def lsgan_discriminator(*, real_scores: Tensor, fake_scores: Tensor, a: float, b: float) -> Tensor:
+def lsgan_discriminator(*, real_scores: Tensor, fake_scores: Tensor, a: Knob, b: Knob) -> Tensor:
     r"""Least-squares discriminator loss: regress real scores to ``b`` and fake scores to ``a``.
 
     .. math::
@@ -27,22 +28,24 @@ def lsgan_discriminator(*, real_scores: Tensor, fake_scores: Tensor, a: float, b
         \mathcal{L}_D = \frac{1}{2B}\sum_b \big(D(x_b) - b\big)^2
                       + \frac{1}{2B}\sum_b \big(D(G(z_b)) - a\big)^2
 
-    ``real_scores``, ``fake_scores``: raw (linear, no sigmoid) outputs ``[S, B]``;
-    returns ``[S]``.
+    ``real_scores``, ``fake_scores``: raw (linear, no sigmoid) outputs ``[S, B]``; ``a``,
+    ``b``: numbers or per-member ``[S]``; returns ``[S]``.
     """
+    a, b = broadcast_knob(a, fake_scores), broadcast_knob(b, real_scores)
     return 0.5 * _member_mean((real_scores - b) ** 2) + 0.5 * _member_mean((fake_scores - a) ** 2)
 
 
-def lsgan_generator(*, fake_scores: Tensor, c: float) -> Tensor:
+def lsgan_generator(*, fake_scores: Tensor, c: Knob) -> Tensor:
     r"""Least-squares generator loss: regress the fakes' scores to ``c``.
 
     .. math::
 
         \mathcal{L}_G = \frac{1}{2B}\sum_b \big(D(G(z_b)) - c\big)^2
 
-    ``fake_scores``: raw outputs ``[S, B]``; returns ``[S]``.
+    ``fake_scores``: raw outputs ``[S, B]``; ``c``: a number or per-member ``[S]``;
+    returns ``[S]``.
     """
-    return 0.5 * _member_mean((fake_scores - c) ** 2)
+    return 0.5 * _member_mean((fake_scores - broadcast_knob(c, fake_scores)) ** 2)
 
 
 register(
@@ -120,19 +123,27 @@ register(
             hyperparameters={
                 "a": Hyperparameter(
                     default=0.0,
-                    doc="Target score for generated samples in the discriminator loss. Any real "
-                    "number, different from b; -1 for the Pearson chi^2 coding.",
+                    doc=(
+                        "Target score for generated samples in the discriminator loss. Any real "
+                        "number, different from b; -1 for the Pearson chi^2 coding. Not tuned: "
+                        "the targets are a coding, not a tuning knob."
+                    ),
                 ),
                 "b": Hyperparameter(
                     default=1.0,
-                    doc="Target score for real samples in the discriminator loss. Any real "
-                    "number, different from a; 1 in both standard codings.",
+                    doc=(
+                        "Target score for real samples in the discriminator loss. Any real "
+                        "number, different from a; 1 in both standard codings. Not tuned: the "
+                        "targets are a coding, not a tuning knob."
+                    ),
                 ),
                 "c": Hyperparameter(
                     default=1.0,
-                    doc="Score the generator wants the discriminator to give its samples. Any "
-                    "real number; 1 (= b, 'look real') in the 0-1 coding, 0 for the Pearson "
-                    "chi^2 coding.",
+                    doc=(
+                        "Score the generator wants the discriminator to give its samples. Any "
+                        "real number; 1 (= b, 'look real') in the 0-1 coding, 0 for the Pearson "
+                        "chi^2 coding. Not tuned: the targets are a coding, not a tuning knob."
+                    ),
                 ),
             },
             references=(

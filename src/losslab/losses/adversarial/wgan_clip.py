@@ -18,6 +18,7 @@ from losslab.losses.registry import (
     Hyperparameter,
     LossSpec,
     OptimizerDefaults,
+    Search,
     register,
 )
 
@@ -120,11 +121,14 @@ register(
                 "clip": Hyperparameter(
                     default=0.01,
                     low=0.0,
+                    search=Search.log_uniform(0.001, 0.1),
                     doc=(
-                        r"Weight-clipping bound $c$: after every critic step the trainer clamps "
-                        r"each critic weight to $[-c, c]$, which keeps the critic $K$-Lipschitz. "
+                        "Weight-clipping bound $c$: after every critic step the trainer clamps "
+                        "each critic weight to $[-c, c]$, which keeps the critic $K$-Lipschitz. "
                         "Too large: the critic takes long to reach its optimum; too small: "
-                        "gradients vanish through deep critics. Paper value 0.01; must be >= 0."
+                        "gradients vanish through deep critics. Paper value 0.01; must be >= 0. "
+                        "Searched log-uniform over [0.001, 0.1], a decade either side of the "
+                        "paper's 0.01."
                     ),
                 )
             },

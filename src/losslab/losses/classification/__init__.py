@@ -21,6 +21,10 @@ declares ``training["class_weights"] = "inverse-frequency"``: the trainer then
 passes ``class_weights`` ``[S, K]`` computed by :func:`inverse_frequency_weights`
 from each member's *training* split.
 
+A numeric knob is a number or an ``[S]`` tensor, one value per member
+(:mod:`losslab.losses.knobs`): ``focal``'s ``gamma`` and ``label-smoothing-ce``'s
+``epsilon`` are broadcast against the ``[S, B]`` per-sample losses.
+
 The package holds one module per loss (its terms and its card), registered in the order
 imported below, which is the catalogue's order; ``_common`` holds what several cards share.
 """

@@ -10,17 +10,19 @@ from losslab.losses.classification._common import (
     _example,
     _true_class_log_prob,
 )
+from losslab.losses.knobs import Knob, broadcast_knob
 from losslab.losses.registry import (
     Card,
     Hyperparameter,
     LossSpec,
     OptimizerDefaults,
     Reference,
+    Search,
     register,
 )
 
 
-def focal(*, logits: Tensor, targets: Tensor, gamma: float) -> Tensor:
+def focal(*, logits: Tensor, targets: Tensor, gamma: Knob) -> Tensor:
     r"""Focal loss, multi-class softmax form without alpha: CE scaled by :math:`(1-p_y)^\gamma`.
 
     .. math::
@@ -30,11 +32,11 @@ def focal(*, logits: Tensor, targets: Tensor, gamma: float) -> Tensor:
     :math:`1-p_y` is computed as ``-expm1(log p_y)`` (no cancellation) and floored at
     the smallest normal float, so the loss and its gradient stay finite for any
     logits. ``gamma = 0`` is exactly ``softmax-ce``. ``logits``: ``[S, B, K]``;
-    ``targets``: ``[S, B]``; returns ``[S]``.
+    ``targets``: ``[S, B]``; ``gamma``: a number or per-member ``[S]``; returns ``[S]``.
     """
     log_p = _true_class_log_prob(logits, targets)
     one_minus_p = (-torch.expm1(log_p)).clamp_min(torch.finfo(log_p.dtype).tiny)
-    return -(one_minus_p.pow(gamma) * log_p).mean(dim=1)
+    return -(one_minus_p.pow(broadcast_knob(gamma, log_p)) * log_p).mean(dim=1)
 
 
 register(
@@ -100,8 +102,12 @@ register(
                     default=2.0,
                     low=0.0,
                     high=10.0,
-                    doc=r"Focusing parameter $\gamma$ of the factor $(1-p_y)^\gamma$. 0 is "
-                    "cross-entropy; Lin et al. found 2 best (tried 0.5-5). Range [0, 10].",
+                    search=Search.uniform(0, 5),
+                    doc=(
+                        r"Focusing parameter $\gamma$ of the factor $(1-p_y)^\gamma$. 0 is "
+                        "cross-entropy; Lin et al. found 2 best (tried 0.5-5). Range [0, 10]. "
+                        "Searched uniform over [0, 5], the span of Lin et al.'s experiments."
+                    ),
                 )
             },
             references=(

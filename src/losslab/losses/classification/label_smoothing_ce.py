@@ -12,16 +12,18 @@ from losslab.losses.classification._common import (
     _check,
     _example,
 )
+from losslab.losses.knobs import Knob, broadcast_knob
 from losslab.losses.registry import (
     Card,
     Hyperparameter,
     LossSpec,
     OptimizerDefaults,
+    Search,
     register,
 )
 
 
-def label_smoothing_ce(*, logits: Tensor, targets: Tensor, epsilon: float) -> Tensor:
+def label_smoothing_ce(*, logits: Tensor, targets: Tensor, epsilon: Knob) -> Tensor:
     r"""Cross-entropy against the smoothed target :math:`q=(1-\epsilon)\,\mathbb{1}_y+\epsilon/K`.
 
     .. math::
@@ -30,12 +32,14 @@ def label_smoothing_ce(*, logits: Tensor, targets: Tensor, epsilon: float) -> Te
              = (1-\epsilon)(-\log p_y) + \frac{\epsilon}{K}\sum_k(-\log p_k)
 
     (PyTorch's ``cross_entropy(..., label_smoothing=epsilon)``). ``epsilon = 0`` is
-    ``softmax-ce``. ``logits``: ``[S, B, K]``; ``targets``: ``[S, B]``; returns ``[S]``.
+    ``softmax-ce``. ``logits``: ``[S, B, K]``; ``targets``: ``[S, B]``; ``epsilon``: a number
+    or per-member ``[S]``; returns ``[S]``.
     """
     _check(logits, targets)
     log_p = F.log_softmax(logits, dim=-1)
     nll = -log_p.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
     uniform = -log_p.mean(dim=-1)
+    epsilon = broadcast_knob(epsilon, nll)
     return ((1.0 - epsilon) * nll + epsilon * uniform).mean(dim=1)
 
 
@@ -95,9 +99,13 @@ register(
                     default=0.1,
                     low=0.0,
                     high=1.0,
-                    doc=r"Smoothing weight $\epsilon$: the target is $(1-\epsilon)$ one-hot "
-                    r"plus $\epsilon$ uniform. 0 is cross-entropy; 1 ignores the labels. "
-                    "Usual 0.1. Range [0, 1].",
+                    search=Search.uniform(0, 0.3),
+                    doc=(
+                        r"Smoothing weight $\epsilon$: the target is $(1-\epsilon)$ one-hot plus "
+                        r"$\epsilon$ uniform. 0 is cross-entropy; 1 ignores the labels. Usual "
+                        "0.1. Range [0, 1]. Searched uniform over [0, 0.3], from cross-entropy "
+                        "to three times Szegedy et al.'s 0.1."
+                    ),
                 )
             },
             references=(SZEGEDY_2016, MULLER_2019),

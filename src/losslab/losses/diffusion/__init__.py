@@ -16,6 +16,11 @@ weighting over timesteps; with :math:`\mathrm{SNR}(t) = \bar\alpha_t / (1 - \bar
 
 Every term returns one value per ensemble member, ``Tensor[S]``.
 
+A numeric knob is a number or an ``[S]`` tensor, one value per member
+(:mod:`losslab.losses.knobs`); the DDPM knobs (``timesteps``, ``schedule``,
+``embedding_dim``) change shapes or code paths, are read by the trainer and stay plain
+values, and :func:`denoise_mse` takes none.
+
 The package holds one module per loss (its terms and its card), registered in the order
 imported below, which is the catalogue's order; ``_common`` holds what several cards share.
 """

@@ -8,6 +8,7 @@ from losslab.losses.registry import (
     Hyperparameter,
     OptimizerDefaults,
     Reference,
+    Search,
 )
 
 FAMILY = "diffusion"
@@ -120,25 +121,28 @@ _HYPERPARAMETERS = {
         default=100,
         low=2,
         integer=True,
+        search=Search.among(50, 100, 200, 500),
         doc=(
-            r"Number of diffusion steps $T$: the trainer draws $t$ uniformly from "
-            r"$\{0,\dots,T-1\}$ and the sampler takes $T$ network evaluations per sample. "
-            "Ho et al. used 1000 for images; 100 is plenty for 1-D and 2-D data. The linear "
-            r"schedule is rescaled by $1000/T$ so that $\bar\alpha_T\approx2\cdot10^{-5}$ at "
-            r"$T=100$ (tiny-diffusion's 50 unscaled steps leave $\bar\alpha_T\approx0.6$: "
-            "samples then start far from the noise the model was trained on). An integer "
-            ">= 2."
+            "Number of diffusion steps $T$: the trainer draws $t$ uniformly from "
+            r"$\{0,\dots,T-1\}$ and the sampler takes $T$ network evaluations per sample. Ho et "
+            "al. used 1000 for images; 100 is plenty for 1-D and 2-D data. The linear schedule "
+            r"is rescaled by $1000/T$ so that $\bar\alpha_T\approx2\cdot10^{-5}$ at $T=100$ "
+            r"(tiny-diffusion's 50 unscaled steps leave $\bar\alpha_T\approx0.6$: samples then "
+            "start far from the noise the model was trained on). An integer >= 2. Searched among "
+            "50, 100, 200 and 500: around the default for low-dimensional data, below the 1000 "
+            "meant for images."
         ),
     ),
     "schedule": Hyperparameter(
         default="linear",
         choices=("linear", "cosine"),
+        search=Search.among("linear", "cosine"),
         doc=(
             r"Noise schedule $\beta_t$: 'linear' is Ho et al.'s $10^{-4}\dots0.02$ over 1000 "
-            r"steps, scaled by $1000/T$; 'cosine' is Nichol & Dhariwal's "
+            "steps, scaled by $1000/T$; 'cosine' is Nichol & Dhariwal's "
             r"$\bar\alpha_t=f(t)/f(0)$, $f(t)=\cos^2\big(\frac{t/T+s}{1+s}\frac{\pi}{2}\big)$, "
-            r"$s=0.008$, $\beta_t\le0.999$, which destroys information more slowly at low "
-            r"noise and spends fewer steps where $x_t$ is already pure noise."
+            r"$s=0.008$, $\beta_t\le0.999$, which destroys information more slowly at low noise "
+            "and spends fewer steps where $x_t$ is already pure noise. Searched among both."
         ),
     ),
     "embedding_dim": Hyperparameter(
@@ -146,10 +150,10 @@ _HYPERPARAMETERS = {
         low=2,
         integer=True,
         doc=(
-            "Size of the sinusoidal timestep embedding the network receives with "
-            r"$x_t$ (half sines, half cosines, frequencies $10000^{-k/(\mathrm{dim}/2)}$). "
-            "Must be even. 32 is ample for 100 steps on low-dimensional data (tiny-diffusion "
-            "uses 128)."
+            "Size of the sinusoidal timestep embedding the network receives with $x_t$ (half "
+            r"sines, half cosines, frequencies $10000^{-k/(\mathrm{dim}/2)}$). Must be even. 32 "
+            "is ample for 100 steps on low-dimensional data (tiny-diffusion uses 128). Not "
+            "tuned: it changes the network."
         ),
     ),
 }

@@ -16,6 +16,11 @@ Two ways to learn a density known only up to its normaliser:
 Every term returns ``Tensor[S]``, one value per ensemble member. The samplers live in
 :mod:`losslab.sampling.langevin`.
 
+A numeric knob is a number or an ``[S]`` tensor, one value per member
+(:mod:`losslab.losses.knobs`): :func:`cd_loss`'s ``reg_weight`` scales a per-member value.
+The sampler knobs and the noise levels are read by the trainer (:func:`sigma_levels` takes
+plain numbers).
+
 The package holds one module per loss (its terms and its card), registered in the order
 imported below, which is the catalogue's order; ``_common`` holds what several cards share.
 """

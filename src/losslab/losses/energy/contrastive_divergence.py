@@ -16,17 +16,19 @@ from losslab.losses.energy._common import (
     NIJKAMP_2020,
     TIELEMAN_2008,
 )
+from losslab.losses.knobs import Knob
 from losslab.losses.registry import (
     Card,
     Hyperparameter,
     LossSpec,
     OptimizerDefaults,
     Reference,
+    Search,
     register,
 )
 
 
-def cd_loss(data_energy: Tensor, sample_energy: Tensor, reg_weight: float) -> Tensor:
+def cd_loss(data_energy: Tensor, sample_energy: Tensor, reg_weight: Knob) -> Tensor:
     r"""Maximum-likelihood surrogate for an EBM, with Du & Mordatch's energy regulariser.
 
     .. math::
@@ -40,7 +42,8 @@ def cd_loss(data_energy: Tensor, sample_energy: Tensor, reg_weight: float) -> Te
     :math:`\mathbb E_{data}[\nabla_\theta E] - \mathbb E_{p_\theta}[\nabla_\theta E]`.
 
     ``data_energy``, ``sample_energy``: ``[S, B]`` (the two batches may differ in size);
-    returns ``[S]``.
+    ``reg_weight``: a number or per-member ``[S]`` (it scales a per-member value); returns
+    ``[S]``.
     """
     if data_energy.dim() != 2 or sample_energy.dim() != 2:
         raise ValueError(
@@ -168,66 +171,92 @@ register(
                 "reg_weight": Hyperparameter(
                     default=1.0,
                     low=0.0,
-                    doc=r"Weight $\alpha$ of the energy-magnitude penalty $\overline{E(x^+)^2}+"
-                    r"\overline{E(x^-)^2}$; Du & Mordatch's code adds it with weight 1. "
-                    "0 gives plain maximum likelihood.",
+                    search=Search.log_uniform(0.01, 10),
+                    doc=(
+                        r"Weight $\alpha$ of the energy-magnitude penalty "
+                        r"$\overline{E(x^+)^2}+\overline{E(x^-)^2}$; Du & Mordatch's code adds it "
+                        "with weight 1. 0 gives plain maximum likelihood. Searched log-uniform "
+                        "over [0.01, 10], around Du & Mordatch's 1."
+                    ),
                 ),
                 "langevin_steps": Hyperparameter(
                     default=60,
                     low=1,
                     integer=True,
-                    doc="Langevin steps K per training step, from the replay buffer "
-                    "(Du & Mordatch use 60 on CIFAR-10).",
+                    doc=(
+                        "Langevin steps K per training step, from the replay buffer (Du & "
+                        "Mordatch use 60 on CIFAR-10). Not tuned: a sampler budget, which "
+                        "changes the cost of every step."
+                    ),
                 ),
                 "step_size": Hyperparameter(
                     default=0.1,
                     low=0.0,
-                    doc=r"Step size $\eta$ on the (clipped) score $-\nabla_x E$, for data "
-                    r"within about [-2, 2]. A step moves a coordinate at most $\eta c$ = 0.1, "
-                    "so 60 steps can cross the box. On an 8-Gaussian ring (3000 training "
-                    "steps) it gave better long-run samples than 0.01 with clip 0.03, whose "
-                    "chains lagged behind the model.",
+                    search=Search.log_uniform(0.01, 1),
+                    doc=(
+                        r"Step size $\eta$ on the (clipped) score $-\nabla_x E$, for data within "
+                        r"about [-2, 2]. A step moves a coordinate at most $\eta c$ = 0.1, so 60 "
+                        "steps can cross the box. On an 8-Gaussian ring (3000 training steps) it "
+                        "gave better long-run samples than 0.01 with clip 0.03, whose chains "
+                        "lagged behind the model. Searched log-uniform over [0.01, 1], a decade "
+                        "either side of the default."
+                    ),
                 ),
                 "noise": Hyperparameter(
                     default=0.005,
                     low=0.0,
-                    doc=r"Noise scale $\tau$ of each Langevin step. Du & Mordatch use 0.005 "
-                    r"on images in [0, 1], far below $\sqrt{2\eta}$ (so a cold sampler, "
-                    r"$T=\tau^2/(2\eta)\approx10^{-4}$ here); set it to "
-                    r"$\sqrt{2\eta}$ for the unadjusted Langevin algorithm.",
+                    search=Search.log_uniform(0.0005, 0.5),
+                    doc=(
+                        r"Noise scale $\tau$ of each Langevin step. Du & Mordatch use 0.005 on "
+                        r"images in [0, 1], far below $\sqrt{2\eta}$ (so a cold sampler, "
+                        r"$T=\tau^2/(2\eta)\approx10^{-4}$ here); set it to $\sqrt{2\eta}$ for "
+                        "the unadjusted Langevin algorithm. Searched log-uniform over [0.0005, "
+                        r"0.5]: from a tenth of Du & Mordatch's 0.005 to about $\sqrt{2\eta}$ at "
+                        "the default step."
+                    ),
                 ),
                 "grad_clip": Hyperparameter(
                     default=1.0,
                     low=0.0,
-                    doc=r"Elementwise clip $c$ of $-\nabla_x E$ before the step (0 disables). "
-                    r"A safety cap on the move per step, $\eta c$, so a sharp energy cannot "
-                    "throw a chain out of the box; loose enough not to bind while the "
-                    "energy is smooth. Du & Mordatch clip at 0.01 with step 10 on images "
-                    "(at most 0.1 per step on [0, 1]).",
+                    doc=(
+                        r"Elementwise clip $c$ of $-\nabla_x E$ before the step (0 disables). A "
+                        r"safety cap on the move per step, $\eta c$, so a sharp energy cannot "
+                        "throw a chain out of the box; loose enough not to bind while the energy "
+                        "is smooth. Du & Mordatch clip at 0.01 with step 10 on images (at most "
+                        "0.1 per step on [0, 1]). Not tuned: a safety cap that should not bind."
+                    ),
                 ),
                 "buffer_size": Hyperparameter(
                     default=10000,
                     low=1,
                     integer=True,
-                    doc="Samples kept per member in the replay buffer of persistent chains "
-                    "(ebm-anatomy's toy runs keep 10000).",
+                    doc=(
+                        "Samples kept per member in the replay buffer of persistent chains "
+                        "(ebm-anatomy's toy runs keep 10000). Not tuned: a sampler budget."
+                    ),
                 ),
                 "reinit_prob": Hyperparameter(
                     default=0.05,
                     low=0.0,
                     high=1.0,
-                    doc="Probability that a chain restarts from uniform noise over the "
-                    "training data's bounding box instead of the buffer (Du & Mordatch: "
-                    "5%). 1 gives short-run chains from noise (Nijkamp et al. 2019).",
+                    search=Search.uniform(0, 0.2),
+                    doc=(
+                        "Probability that a chain restarts from uniform noise over the training "
+                        "data's bounding box instead of the buffer (Du & Mordatch: 5%). 1 gives "
+                        "short-run chains from noise (Nijkamp et al. 2019). Searched uniform "
+                        "over [0, 0.2], around Du & Mordatch's 5%; 1 is another method."
+                    ),
                 ),
                 "eval_steps": Hyperparameter(
                     default=500,
                     low=1,
                     integer=True,
-                    doc="Langevin steps of the evaluation chain, started from uniform noise "
-                    "over the data's box with the training sampler's knobs. Longer than "
-                    "training's short runs: it shows what the energy samples, not what the "
-                    "buffer holds.",
+                    doc=(
+                        "Langevin steps of the evaluation chain, started from uniform noise over "
+                        "the data's box with the training sampler's knobs. Longer than "
+                        "training's short runs: it shows what the energy samples, not what the "
+                        "buffer holds. Not tuned: an evaluation budget."
+                    ),
                 ),
             },
             references=(

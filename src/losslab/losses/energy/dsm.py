@@ -22,6 +22,7 @@ from losslab.losses.registry import (
     Card,
     Hyperparameter,
     LossSpec,
+    Search,
     register,
 )
 
@@ -137,23 +138,30 @@ register(
                 "sigma": Hyperparameter(
                     default=0.1,
                     low=1e-6,
-                    doc=r"Noise level $\sigma$ of the perturbation $\tilde x=x+\sigma z$, in "
-                    "the data's units: 0.1 is small next to data spread over [-2, 2] "
-                    "and near the width of the toy modes.",
+                    search=Search.log_uniform(0.01, 1),
+                    doc=(
+                        r"Noise level $\sigma$ of the perturbation $\tilde x=x+\sigma z$, in the "
+                        "data's units: 0.1 is small next to data spread over [-2, 2] and near "
+                        "the width of the toy modes. Searched log-uniform over [0.01, 1], a "
+                        "decade either side of the default."
+                    ),
                 ),
                 "steps_per_level": Hyperparameter(
                     default=200,
                     low=1,
                     integer=True,
-                    doc=_STEPS_PER_LEVEL_DOC,
+                    doc=_STEPS_PER_LEVEL_DOC + " Not tuned: a sampler budget.",
                 ),
                 "step_eps": Hyperparameter(
                     default=1e-3,
                     low=1e-12,
-                    doc=r"Langevin step $\alpha=\epsilon$ (one level). Near a mode the update "
-                    r"contracts by $\alpha/(2\sigma^2)$ per step: 0.05 with the defaults, so "
-                    "200 steps relax a chain fully and the stationary variance is inflated "
-                    r"by only $1/(1-0.025)$. Keep $\epsilon<4\sigma^2$ or the chain diverges.",
+                    doc=(
+                        r"Langevin step $\alpha=\epsilon$ (one level). Near a mode the update "
+                        r"contracts by $\alpha/(2\sigma^2)$ per step: 0.05 with the defaults, so "
+                        "200 steps relax a chain fully and the stationary variance is inflated "
+                        r"by only $1/(1-0.025)$. Keep $\epsilon<4\sigma^2$ or the chain diverges. "
+                        r"Not tuned: a sampler knob tied to $\sigma$ by that bound."
+                    ),
                 ),
             },
             references=(HYVARINEN_2005, VINCENT_2011, SONG_ERMON_2019, EFRON_2011),

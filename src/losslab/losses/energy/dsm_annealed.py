@@ -19,6 +19,7 @@ from losslab.losses.registry import (
     Hyperparameter,
     LossSpec,
     Reference,
+    Search,
     register,
 )
 
@@ -96,36 +97,50 @@ register(
                 "sigma_min": Hyperparameter(
                     default=0.01,
                     low=1e-6,
-                    doc=r"Smallest level $\sigma_L$: the blur left in the samples; NCSN "
-                    "uses 0.01 on images in [0, 1].",
+                    search=Search.log_uniform(0.001, 0.1),
+                    doc=(
+                        r"Smallest level $\sigma_L$: the blur left in the samples; NCSN uses 0.01 "
+                        "on images in [0, 1]. Searched log-uniform over [0.001, 0.1], a decade "
+                        "either side of NCSN's 0.01."
+                    ),
                 ),
                 "sigma_max": Hyperparameter(
                     default=3.0,
                     low=1e-6,
-                    doc=r"Largest level $\sigma_1$, in the data's units. Song & Ermon "
-                    "(2020, technique 1): about the largest distance between two "
-                    "training points. 3.0 suits data within about [-2, 2] such as "
-                    "ring8; raise it for wider data (grid25 spans 11).",
+                    search=Search.log_uniform(1, 30),
+                    doc=(
+                        r"Largest level $\sigma_1$, in the data's units. Song & Ermon (2020, "
+                        "technique 1): about the largest distance between two training points. "
+                        "3.0 suits data within about [-2, 2] such as ring8; raise it for wider "
+                        "data (grid25 spans 11). Searched log-uniform over [1, 30]: from a third "
+                        "of the default to twice grid25's largest distance (about 16)."
+                    ),
                 ),
                 "levels": Hyperparameter(
                     default=10,
                     low=2,
                     integer=True,
-                    doc=r"Number of levels $L$ of the geometric ladder (NCSN: 10).",
+                    doc=(
+                        "Number of levels $L$ of the geometric ladder (NCSN: 10). Not tuned: it "
+                        r"sets the sampler's cost ($L\times T$ evaluations)."
+                    ),
                 ),
                 "steps_per_level": Hyperparameter(
                     default=100,
                     low=1,
                     integer=True,
-                    doc=_STEPS_PER_LEVEL_DOC + " NCSN: T = 100.",
+                    doc=_STEPS_PER_LEVEL_DOC + " NCSN: T = 100. Not tuned: a sampler budget.",
                 ),
                 "step_eps": Hyperparameter(
                     default=2e-5,
                     low=1e-12,
-                    doc=r"Base step $\epsilon$; level $i$ steps with $\alpha_i=\epsilon"
-                    r"\sigma_i^2/\sigma_L^2$. NCSN's 2e-5 gives a contraction "
-                    r"$\epsilon/(2\sigma_L^2)=0.1$ per step at $\sigma_L=0.01$; scale it with "
-                    r"$\sigma_{\min}^2$ and keep $\epsilon<4\sigma_{\min}^2$.",
+                    doc=(
+                        r"Base step $\epsilon$; level $i$ steps with "
+                        r"$\alpha_i=\epsilon\sigma_i^2/\sigma_L^2$. NCSN's 2e-5 gives a "
+                        r"contraction $\epsilon/(2\sigma_L^2)=0.1$ per step at $\sigma_L=0.01$; "
+                        r"scale it with $\sigma_{\min}^2$ and keep $\epsilon<4\sigma_{\min}^2$. "
+                        r"Not tuned: a sampler knob tied to $\sigma_{\min}$ by that bound."
+                    ),
                 ),
             },
             references=(

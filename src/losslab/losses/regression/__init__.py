@@ -16,6 +16,10 @@ functional of :math:`p(y\mid x)`: the mean (MSE), the median (MAE), a quantile
 ``training["predicts_variance"]`` marks the loss whose second output is a
 log-variance; ``training["quantile"]`` names the knob holding the quantile level.
 
+A numeric knob is a number or an ``[S]`` tensor, one value per member
+(:mod:`losslab.losses.knobs`): ``huber``'s ``delta``, ``quantile``'s ``tau`` and
+``gaussian-nll``'s ``beta`` are broadcast against the ``[S, B]`` residuals.
+
 The package holds one module per loss (its terms and its card), registered in the order
 imported below, which is the catalogue's order; ``_common`` holds what several cards share.
 """

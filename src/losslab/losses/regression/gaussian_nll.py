@@ -5,11 +5,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from losslab.losses.knobs import Knob, broadcast_knob
 from losslab.losses.registry import (
     Card,
     Hyperparameter,
     LossSpec,
     Reference,
+    Search,
     register,
 )
 from losslab.losses.regression._common import (
@@ -21,7 +23,7 @@ from losslab.losses.regression._common import (
 )
 
 
-def gaussian_nll(*, prediction: Tensor, targets: Tensor, beta: float) -> Tensor:
+def gaussian_nll(*, prediction: Tensor, targets: Tensor, beta: Knob) -> Tensor:
     r"""Gaussian negative log-likelihood with a predicted mean and log-variance.
 
     .. math::
@@ -32,12 +34,16 @@ def gaussian_nll(*, prediction: Tensor, targets: Tensor, beta: float) -> Tensor:
     with ``prediction[..., 0]`` :math:`=\mu` and ``prediction[..., 1]``
     :math:`=\log\sigma^2`; :math:`\operatorname{sg}` stops the gradient. ``beta = 0``
     is the plain Gaussian NLL (Nix & Weigend 1994); ``beta > 0`` is beta-NLL (Seitzer
-    et al. 2022). ``prediction``: ``[S, B, 2]``; ``targets``: ``[S, B]``; returns ``[S]``.
+    et al. 2022). ``prediction``: ``[S, B, 2]``; ``targets``: ``[S, B]``; ``beta``: a number
+    or per-member ``[S]``; returns ``[S]``.
     """
     r = _residual(prediction, targets, width=2)
     log_var = prediction[..., 1]
     nll = 0.5 * (log_var + r.pow(2) * torch.exp(-log_var))
-    if beta != 0.0:
+    beta = broadcast_knob(beta, log_var)
+    # A per-member beta always takes the weighted path: exp(0 * log_var) is exactly 1, so a
+    # member with beta = 0 still gets the plain NLL.
+    if isinstance(beta, Tensor) or beta != 0.0:
         nll = torch.exp(beta * log_var).detach() * nll
     return (nll + 0.5 * LOG_2PI).mean(dim=1)
 
@@ -103,9 +109,14 @@ register(
                     default=0.0,
                     low=0.0,
                     high=1.0,
-                    doc=r"beta-NLL exponent: the loss is weighted by $\operatorname{sg}"
-                    r"(\sigma^{2\beta})$. 0 is the plain Gaussian NLL, 0.5 is Seitzer et al.'s "
-                    "recommendation, 1 gives the mean the MSE gradient. Range [0, 1].",
+                    search=Search.uniform(0, 1),
+                    doc=(
+                        "beta-NLL exponent: the loss is weighted by "
+                        r"$\operatorname{sg}(\sigma^{2\beta})$. 0 is the plain Gaussian NLL, 0.5 "
+                        "is Seitzer et al.'s recommendation, 1 gives the mean the MSE gradient. "
+                        "Range [0, 1]. Searched uniform over [0, 1], the whole range Seitzer et "
+                        "al. 2022 studied."
+                    ),
                 )
             },
             references=(

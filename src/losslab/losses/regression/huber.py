@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from torch import Tensor
 
+from losslab.losses.knobs import Knob, broadcast_knob
 from losslab.losses.registry import (
     Card,
     Hyperparameter,
     LossSpec,
     Reference,
+    Search,
     register,
 )
 from losslab.losses.regression._common import (
@@ -20,7 +22,7 @@ from losslab.losses.regression._common import (
 )
 
 
-def huber(*, prediction: Tensor, targets: Tensor, delta: float) -> Tensor:
+def huber(*, prediction: Tensor, targets: Tensor, delta: Knob) -> Tensor:
     r"""Huber loss: quadratic for small residuals, linear beyond ``delta``.
 
     .. math::
@@ -28,9 +30,11 @@ def huber(*, prediction: Tensor, targets: Tensor, delta: float) -> Tensor:
         \ell = \begin{cases} \tfrac12 r^2 & |r|\le\delta \\
                \delta\,(|r|-\tfrac12\delta) & |r|>\delta \end{cases}
 
-    ``prediction``: ``[S, B, 1]``; ``targets``: ``[S, B]``; returns ``[S]``.
+    ``prediction``: ``[S, B, 1]``; ``targets``: ``[S, B]``; ``delta``: a number or
+    per-member ``[S]``; returns ``[S]``.
     """
     a = _residual(prediction, targets).abs()
+    delta = broadcast_knob(delta, a)
     small = a.clamp(max=delta)
     # 0.5 * small^2 + delta * (a - small) equals both branches and has the right gradient.
     return (0.5 * small.pow(2) + delta * (a - small)).mean(dim=1)
@@ -94,9 +98,14 @@ register(
                 "delta": Hyperparameter(
                     default=1.0,
                     low=1e-6,
-                    doc=r"Threshold $\delta$ between the quadratic and the linear part, in the "
-                    r"target's units; must be > 0. 1.345 times the noise standard deviation "
-                    "gives 95% Gaussian efficiency; 1.0 for standardised targets.",
+                    search=Search.log_uniform(0.1, 10),
+                    doc=(
+                        r"Threshold $\delta$ between the quadratic and the linear part, in the "
+                        "target's units; must be > 0. 1.345 times the noise standard deviation "
+                        "gives 95% Gaussian efficiency; 1.0 for standardised targets. Searched "
+                        "log-uniform over [0.1, 10] in standardised units, a decade either side "
+                        "of 1."
+                    ),
                 )
             },
             references=(

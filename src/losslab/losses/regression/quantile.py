@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from losslab.losses.knobs import Knob, broadcast_knob
 from losslab.losses.registry import (
     Card,
     Hyperparameter,
@@ -21,7 +22,7 @@ from losslab.losses.regression._common import (
 )
 
 
-def quantile(*, prediction: Tensor, targets: Tensor, tau: float) -> Tensor:
+def quantile(*, prediction: Tensor, targets: Tensor, tau: Knob) -> Tensor:
     r"""Pinball (quantile) loss at level ``tau``.
 
     .. math::
@@ -29,9 +30,10 @@ def quantile(*, prediction: Tensor, targets: Tensor, tau: float) -> Tensor:
         \rho_\tau(r) = \max(\tau r, (\tau-1) r), \qquad r = y - \hat y
 
     ``tau = 0.5`` is half the absolute error. ``prediction``: ``[S, B, 1]``;
-    ``targets``: ``[S, B]``; returns ``[S]``.
+    ``targets``: ``[S, B]``; ``tau``: a number or per-member ``[S]``; returns ``[S]``.
     """
     r = _residual(prediction, targets)
+    tau = broadcast_knob(tau, r)
     return torch.maximum(tau * r, (tau - 1.0) * r).mean(dim=1)
 
 
@@ -86,8 +88,11 @@ register(
                     default=0.5,
                     low=0.01,
                     high=0.99,
-                    doc=r"Quantile level $\tau$: the fraction of targets the prediction should "
-                    "lie at or above. 0.5 is the median (MAE/2). Range [0.01, 0.99].",
+                    doc=(
+                        r"Quantile level $\tau$: the fraction of targets the prediction should "
+                        "lie at or above. 0.5 is the median (MAE/2). Range [0.01, 0.99]. Not "
+                        "tuned: it defines what is estimated."
+                    ),
                 )
             },
             references=(
