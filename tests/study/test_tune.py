@@ -13,8 +13,8 @@ from losslab.errors import BadInput
 from losslab.losses import get_loss
 from losslab.study.config import validate_config
 from losslab.study.space import SEARCH_SEED_BASE, loss_space
-from losslab.study.tune import LossTuning, Trial, final_members, plan_tuning, run_tuning
-from losslab.train.adversarial import AdversarialMember, AdversarialTask, train_adversarial
+from losslab.study.tune import LossTuning, Trial, plan_tuning, run_tuning
+from losslab.train.adversarial import AdversarialMember, train_adversarial
 from losslab.train.optim import OptimizerSettings
 from losslab.train.supervised import SupervisedMember, SupervisedTask, train_supervised
 

@@ -35,13 +35,14 @@ import torch
 
 from losslab.data import Dataset
 from losslab.losses import get_loss
+from losslab.losses.knobs import broadcast_knob
 from losslab.losses.penalties import gradient_penalty
 from losslab.nets import EnsembleAutoencoder, EnsembleMLP
 from losslab.rng import torch_generator
 from losslab.train import checkpoint
 from losslab.train.data import MemberData
 from losslab.train.evaluate import SampleEvaluator, blocked
-from losslab.train.knobs import broadcast, group_key
+from losslab.train.knobs import group_key
 from losslab.train.knobs import stacked as knob_values
 from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
 from losslab.train.recorder import Recorder
@@ -373,7 +374,7 @@ def fit_adversarial(
                 for g in groups[: len(parts)]:
                     if g.clip is not None:
                         for p in d_params:
-                            bound = broadcast(g.clip, p[g.members])
+                            bound = broadcast_knob(g.clip, p[g.members])
                             p[g.members].clamp_(min=-bound, max=bound)
                 values = {"d_loss": d_loss.detach()}
                 if recording:

@@ -44,9 +44,3 @@ def stacked(
             raise ValueError(f"{loss}: members of one group differ in {knob!r}: {values}")
     return out
 
-
-def broadcast(value: Any, like: torch.Tensor) -> Any:
-    """A knob shaped to multiply ``like`` ``[S_g, ...]``: ``[S_g]`` becomes ``[S_g, 1, ...]``."""
-    if isinstance(value, torch.Tensor):
-        return value.view(-1, *([1] * (like.dim() - 1)))
-    return value
