@@ -97,10 +97,11 @@ def run_study(
         overrides.setdefault("tune", {})["sampler"] = sampler
     config = load_config(config_path, overrides)
     out_dir, db_path = _places(config, out, db)
-    check_out_dir(out_dir, inputs=[config_path])
-    check_writable_store(db_path)
     with ExitStack() as stack:
+        # the executor's arguments first: a bad one creates nothing, not even the folder
         execute = _open_executor(stack, executor, workers, address, config.train.device)
+        check_out_dir(out_dir, inputs=[config_path])
+        check_writable_store(db_path)
         return _run(config, execute, out_dir, db_path, resume, progress, overwrite)
 
 
