@@ -100,6 +100,14 @@ def read_frame(path: str | Path) -> pd.DataFrame:
 
 
 def _read_text(path: Path, sep: str) -> pd.DataFrame:
+    # the header as written: pandas renames a repeated name ("a", "a.1"), which would hide it
+    first = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, skipinitialspace=True,
+                        keep_default_na=False)
+    header = [str(c).strip() for c in first.iloc[0]] if len(first) else []
+    if header and not all(_is_number(c) for c in header):
+        dup = [c for c in header if header.count(c) > 1]
+        if dup:
+            raise BadInput(f"{path}: duplicate column names: {_listed(sorted(set(dup)))}")
     frame = pd.read_csv(path, sep=sep, skipinitialspace=True)
     if all(_is_number(c) for c in frame.columns):  # the first line was data, not a header
         frame = pd.read_csv(path, sep=sep, header=None, skipinitialspace=True)
@@ -120,6 +128,13 @@ def _is_number(text: Any) -> bool:
 
 
 def _array_frame(array: np.ndarray, prefix: str = "") -> pd.DataFrame:
+    complex_fields = [n for n in (array.dtype.names or ()) if np.iscomplexobj(array[n])]
+    if np.iscomplexobj(array) or complex_fields:
+        where = f" (fields {_listed(complex_fields)})" if complex_fields else ""
+        raise BadInput(
+            f"complex values{where}: losslab reads real numbers; store the real and "
+            "imaginary parts as separate columns"
+        )
     if array.dtype.names:  # a structured array: one column per field
         return pd.DataFrame({name: array[name] for name in array.dtype.names})
     if array.ndim == 0:
@@ -202,7 +217,17 @@ def validate(
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise BadInput(f"{source}: the data is empty (no rows)")
     names = [str(c) for c in frame.columns]
+    if len(set(names)) != len(names):
+        dup = sorted({c for c in names if names.count(c) > 1})
+        raise BadInput(f"{source}: duplicate column names: {_listed(dup)}")
     frame = frame.set_axis(names, axis=1)
+    complex_cols = [c for c in names if pd.api.types.is_complex_dtype(frame[c])]
+    if complex_cols:
+        raise BadInput(
+            f"{source}: complex values in column(s) {_listed(complex_cols)}; losslab reads "
+            "real numbers: store the real and imaginary parts as separate columns"
+        )
+    frame = _big_integers_as_floats(frame)
     if task in ("classify", "regress") and target is None:
         raise BadInput(f"{source}: --task {task} needs --target COL (columns: {_listed(names)})")
     if target is not None and target not in names:
@@ -290,6 +315,33 @@ def validate(
     if y_raw is not None:
         _set_target(table, y_raw, task)
     return table
+
+
+def _big_integers_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of Python integers (what pandas makes of integers beyond 64 bits) as
+    float64, so they count as numbers; a value beyond float64's range becomes +-inf
+    (then reported as an infinite value)."""
+    out = {}
+    for c in frame.columns:
+        col = frame[c]
+        if col.dtype != object:
+            continue
+        values = col.dropna().to_numpy()
+        if len(values) and all(
+            isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+            for v in values
+        ):
+            out[c] = np.array([_to_float(v) for v in col.to_numpy()], dtype=np.float64)
+    return frame.assign(**out) if out else frame
+
+
+def _to_float(v: Any) -> float:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return np.nan
+    try:
+        return float(v)
+    except OverflowError:
+        return np.inf if v > 0 else -np.inf
 
 
 def _numeric(col: pd.Series) -> bool:
