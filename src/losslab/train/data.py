@@ -25,3 +25,28 @@ class MemberData:
         if self.fixed is None:
             return self.dataset.sample(n, self.rng)
         return self.fixed[self.rng.integers(0, len(self.fixed), size=n)]
+
+
+class EpochSampler:
+    """Minibatch indices for one member: consecutive random permutations of ``n`` rows,
+    consumed in order (so how the draws are chunked does not change them).
+
+    :meth:`take` is linear in ``count``: the permutations it needs are drawn and joined
+    once, whatever the batch size (a batch larger than the rows spans several epochs).
+    """
+
+    def __init__(self, rng: np.random.Generator, n: int):
+        if n < 1:
+            raise ValueError(f"an epoch sampler needs at least one row, got {n}")
+        self.rng, self.n = rng, n
+        self.queue = np.zeros(0, dtype=np.int64)
+
+    def take(self, count: int) -> np.ndarray:
+        missing = count - len(self.queue)
+        if missing > 0:
+            epochs = -(-missing // self.n)
+            self.queue = np.concatenate(
+                [self.queue, *(self.rng.permutation(self.n) for _ in range(epochs))]
+            )
+        out, self.queue = self.queue[:count], self.queue[count:]
+        return out

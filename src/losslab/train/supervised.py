@@ -44,6 +44,7 @@ from losslab.losses.classification import inverse_frequency_weights
 from losslab.metrics.supervised import classification_metrics, regression_metrics
 from losslab.nets import EnsembleMLP
 from losslab.rng import numpy_generator, torch_generator
+from losslab.train.data import EpochSampler
 from losslab.train.knobs import group_key
 from losslab.train.knobs import stacked as knob_values
 from losslab.train.optim import EnsembleOptimizer, OptimizerSettings
@@ -155,19 +156,7 @@ def _groups(members: tuple[SupervisedMember, ...], device: torch.device | str) -
     return groups
 
 
-class _EpochSampler:
-    """Minibatch indices for one member: consecutive random permutations of the
-    training split, consumed in order (so the chunking does not change the draws)."""
-
-    def __init__(self, rng: np.random.Generator, n: int):
-        self.rng, self.n = rng, n
-        self.queue = np.zeros(0, dtype=np.int64)
-
-    def take(self, count: int) -> np.ndarray:
-        while len(self.queue) < count:
-            self.queue = np.concatenate([self.queue, self.rng.permutation(self.n)])
-        out, self.queue = self.queue[:count], self.queue[count:]
-        return out
+_EpochSampler = EpochSampler  # minibatch indices, epoch by epoch (train.data)
 
 
 def _stack(arrays: list[np.ndarray], what: str, device: torch.device) -> torch.Tensor:
