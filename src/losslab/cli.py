@@ -7,6 +7,8 @@ traceback, 1 internal error.
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from collections.abc import Sequence
 
@@ -66,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="losslab",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--debug", action="store_true",
+        help="let an internal error show its full traceback (also LOSSLAB_DEBUG=1; "
+        "accepted anywhere on the line)",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -368,7 +375,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     from losslab.losses import all_losses
 
     specs = all_losses(args.family)
-    if args.family and not specs:
+    if args.family is not None and not specs:
         known = ", ".join(dict.fromkeys(s.family for s in all_losses()))
         raise BadInput(f"no loss family {args.family!r} (known: {known})")
     if args.names:
@@ -391,24 +398,77 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from losslab.catalogue import build_docs
+    from losslab.outputs import check_out_dir
 
-    pages = build_docs(Path(args.out))
+    pages = build_docs(check_out_dir(Path(args.out)))
     print(pages[0])
     return 0
 
 
+def _one_line(text: object, limit: int = 400) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+# OSErrors that mean "this path cannot be used" (the user's to fix: exit 2)
+_PATH_ERRORS = {
+    errno.EACCES, errno.EPERM, errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.EROFS,
+    errno.EEXIST, errno.ENAMETOOLONG, errno.ELOOP, errno.ENOTEMPTY,
+}
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def _describe(exc: Exception) -> tuple[int, str]:
+    """The exit code and the one line for an error that escaped a command."""
+    import sqlite3
+
+    if isinstance(exc, OSError) and exc.errno in _FULL:
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return 1, f"losslab: error: the disk is full{where} ({_one_line(exc.strerror or exc)})"
+    if isinstance(exc, OSError) and exc.filename is not None:
+        code = 2 if exc.errno in _PATH_ERRORS else 1
+        what = _one_line(exc.strerror or exc)
+        return code, f"losslab: error: {exc.filename}: {what}"
+    if isinstance(exc, sqlite3.DatabaseError):
+        text = _one_line(exc)
+        if "full" in text:
+            return 1, f"losslab: error: the run store's disk is full ({text})"
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
+            return 1, f"losslab: error: the run store is busy ({text}); try again"
+        return 2, f"losslab: error: the run store is damaged or not a losslab store ({text})"
+    return 1, (
+        f"losslab: internal error: {type(exc).__name__}: {_one_line(exc)} "
+        "(run with --debug for the traceback)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Exit codes (DESIGN.md): 0 success; 2 bad input, one line naming
+    it; 1 an internal error, one line with a hint; 130 interrupted. ``--debug`` (anywhere
+    on the line, or ``LOSSLAB_DEBUG=1``) lets an internal error raise with its traceback."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get("LOSSLAB_DEBUG", "") not in ("", "0")
+    argv = [a for a in argv if a != "--debug"]
+    command = None
     try:
         args = build_parser().parse_args(argv)
+        command = args.command
         commands = {"run": _cmd_run, "list": _cmd_list, "explain": _cmd_explain, "docs": _cmd_docs}
         func = getattr(args, "func", None) or commands[args.command]
         return func(args)
     except BadInput as exc:
-        print(f"losslab: error: {exc}", file=sys.stderr)
+        print(f"losslab: error: {_one_line(exc, 2000)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("losslab: interrupted; rerun with --resume to continue", file=sys.stderr)
+        hint = "; rerun with --resume to continue" if command == "run" else ""
+        print(f"losslab: interrupted{hint}", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if debug:
+            raise
+        code, line = _describe(exc)
+        print(line, file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -154,6 +154,6 @@ def test_the_task_hash_changes_with_what_changes_results():
         replace(base, checkpoint_path="/elsewhere.pt")
     )
     assert checkpoint.task_hash(base) == checkpoint.task_hash(task())  # deterministic
-    for changed in (task(steps=11), task(batch_size=7), task(data_points=100),
+    for changed in (task(steps=11), task(batch_size=7), task(data_points=1000),
                     replace(base, members=base.members[:1])):
         assert checkpoint.task_hash(changed) != checkpoint.task_hash(base)

@@ -61,6 +61,12 @@ class _IsotropicMixture(Dataset):
         return _gaussian_mixture(self.mode_centers(), self.std, n, rng)
 
 
+MAX_MODES = 10_000
+"""At most this many modes: each evaluation measures every sample's distance to every
+centre, and far fewer already sit closer than the 3-sigma rule can tell apart."""
+MAX_DIM = 10_000
+
+
 @register_dataset
 class Ring8(_IsotropicMixture):
     """``modes`` Gaussians of standard deviation ``std``, equally likely, with
@@ -70,7 +76,7 @@ class Ring8(_IsotropicMixture):
 
     name: Literal["ring8"] = "ring8"
     dimension: ClassVar[int] = 2
-    modes: int = Field(8, ge=1)
+    modes: int = Field(8, ge=1, le=MAX_MODES)
     radius: float = Field(1.0, gt=0)
     std: float = Field(0.01, gt=0)
 
@@ -96,7 +102,7 @@ class Grid25(_IsotropicMixture):
 
     name: Literal["grid25"] = "grid25"
     dimension: ClassVar[int] = 2
-    side: int = Field(5, ge=1)
+    side: int = Field(5, ge=1, le=math.isqrt(MAX_MODES))
     spacing: float = Field(2.0, gt=0)
     std: float = Field(0.05, gt=0)
 
@@ -131,8 +137,8 @@ class MixtureND(_IsotropicMixture):
     name: Literal["mixture-nd"] = "mixture-nd"
     # Class-level default only; an instance's dimension is its ``dim`` knob.
     dimension: ClassVar[int] = 10
-    n_dims: int = Field(10, ge=1, alias="dim")
-    modes: int = Field(10, ge=1)
+    n_dims: int = Field(10, ge=1, le=MAX_DIM, alias="dim")
+    modes: int = Field(10, ge=1, le=MAX_MODES)
     std: float = Field(0.1, gt=0)
     scale: float = Field(1.0, gt=0)
     center_seed: int = Field(0, ge=0)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from losslab.errors import BadInput
+from losslab.outputs import check_out_file
 from losslab.report.html import CSS, METHOD, fmt_p, verdict_text
 from losslab.report.markdown import flatten, md_escape, md_table
 from losslab.report.rundir import load_summary
@@ -182,13 +183,14 @@ def compare(
     out: str | Path | None = None,
 ) -> str:
     """The text comparison of two studies; also written to ``out`` (``.md`` or ``.html``)."""
+    renderers = {".md": render_markdown, ".html": render_html}
+    if out is not None:  # checked before anything is read
+        out = Path(out)
+        if out.suffix.lower() not in renderers:
+            raise BadInput(f"--out {out}: expected a .md or .html file")
+        check_out_file(out, inputs=[p for p in (ref_a, ref_b, db) if p is not None])
     a, b = load_study(ref_a, db), load_study(ref_b, db)
     metrics = shared_metrics(a, b, metric)
     if out is not None:
-        out = Path(out)
-        renderers = {".md": render_markdown, ".html": render_html}
-        if out.suffix.lower() not in renderers:
-            raise BadInput(f"--out {out}: expected a .md or .html file")
-        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(renderers[out.suffix.lower()](a, b, metrics), encoding="utf-8")
     return render_text(a, b, metrics)

@@ -26,7 +26,59 @@ def load_summary(run_dir: str | Path) -> dict[str, Any]:
         raise BadInput(f"{path}: not readable JSON ({exc})") from None
     if not isinstance(summary, dict) or not {"study", "members", "ranking"} <= set(summary):
         raise BadInput(f"{path}: not a losslab summary (needs study, members, ranking)")
+    check_summary(summary, path)
     return summary
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def check_summary(summary: dict[str, Any], path: str | Path) -> None:
+    """The types the reports and ``compare`` read from a summary; a hand-edited file with
+    a wrong type is :class:`BadInput` naming the field, not a crash while rendering."""
+
+    def bad(where: str, want: str) -> None:
+        raise BadInput(f"{path}: {where} must be {want} (was the file edited by hand?)")
+
+    def objects(key: str) -> list[dict[str, Any]]:
+        value = summary.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(x, dict) for x in value):
+            bad(key, "a list of objects")
+        return value
+
+    if not isinstance(summary["study"], str):
+        bad("study", "a string")
+    for key in ("config", "tuning", "notes", "tuning_info"):
+        if summary.get(key) is not None and not isinstance(summary[key], dict):
+            bad(key, "an object")
+    objects("figures")
+    objects("diagnoses")
+    for i, m in enumerate(objects("members")):
+        for key in ("loss", "status", "dataset", "registry_name", "reason", "stage"):
+            if key in m and m[key] is not None and not isinstance(m[key], str):
+                bad(f"members[{i}].{key}", "a string")
+        for key in ("seed", "index", "diverged_step"):
+            if m.get(key) is not None and (not isinstance(m[key], int) or isinstance(m[key], bool)):
+                bad(f"members[{i}].{key}", "an integer")
+        metrics = m.get("metrics", {})
+        if not isinstance(metrics, dict) or not all(
+            v is None or _number(v) for v in metrics.values()
+        ):
+            bad(f"members[{i}].metrics", "an object of numbers")
+    for i, e in enumerate(objects("ranking")):
+        for key in ("loss", "metric"):
+            if not isinstance(e.get(key), str):
+                bad(f"ranking[{i}].{key}", "a string")
+        for key, value in e.items():
+            if (key == "mean" or key.startswith("p_")) and value is not None and not _number(value):
+                bad(f"ranking[{i}].{key}", "a number or null")
+        if e.get("rank") is not None and (not isinstance(e["rank"], int) or
+                                           isinstance(e["rank"], bool)):
+            bad(f"ranking[{i}].rank", "an integer or null")
+        ci = e.get("ci95", [None, None])
+        if not isinstance(ci, list) or len(ci) != 2 or not all(v is None or _number(v) for v in ci):
+            bad(f"ranking[{i}].ci95", "[low, high] (numbers or null)")
 
 
 def figure_files(run_dir: str | Path, summary: dict[str, Any]) -> list[Path]:
@@ -53,13 +105,20 @@ def regenerate(run_dir: str | Path, fmt: str = "html") -> Path:
 
     run_dir = Path(run_dir)
     summary = load_summary(run_dir)
-    if fmt == "html":
-        return write_html(
-            run_dir / "report.html",
-            summary,
-            figure_files(run_dir, summary),
-            {"regenerated from": "summary.json"},
-        )
-    if fmt == "md":
+    if fmt not in FORMATS:
+        raise BadInput(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    try:
+        if fmt == "html":
+            return write_html(
+                run_dir / "report.html",
+                summary,
+                figure_files(run_dir, summary),
+                {"regenerated from": "summary.json"},
+            )
         return write_markdown(run_dir / "report.md", summary, figure_files(run_dir, summary))
-    raise BadInput(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
+        # the summary passed the type checks but still does not render: its content is off
+        raise BadInput(
+            f"{run_dir / 'summary.json'}: cannot build a report from it "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+        ) from None

@@ -31,7 +31,9 @@ from losslab.data.registry import DatasetConfig
 from losslab.errors import BadInput
 from losslab.losses import get_loss
 from losslab.nets import ACTIVATIONS
+from losslab.study.bounds import check_finite_knobs, check_study
 
+MAX_SEED = 2**32 - 1
 PositiveInt = Annotated[int, Field(gt=0)]
 PositiveFloat = Annotated[float, Field(gt=0, strict=False)]
 Unit = Annotated[float, Field(ge=0, lt=1, strict=False)]
@@ -47,6 +49,12 @@ class StudyMeta(_Strict):
     seeds: PositiveInt = 8
     seed: Annotated[int, Field(ge=0)] = 0
 
+    @model_validator(mode="after")
+    def _seed_in_range(self) -> StudyMeta:
+        if self.seed > MAX_SEED:  # numpy's legacy seeds and scikit-learn's random_state
+            raise ValueError(f"seed = {self.seed}: must be between 0 and 2**32 - 1")
+        return self
+
 
 class NetConfig(_Strict):
     hidden: Annotated[list[PositiveInt], Field(min_length=1)] = [32, 32]
@@ -55,6 +63,12 @@ class NetConfig(_Strict):
     maxout: Annotated[int, Field(ge=1)] = 1  # k > 1: maxout units with k pieces
     init: Literal["pytorch", "normal"] = "pytorch"  # normal: N(0, init_std^2), zero bias
     init_std: PositiveFloat = 0.02
+
+    @model_validator(mode="after")
+    def _finite(self) -> NetConfig:
+        if not math.isfinite(self.init_std):
+            raise ValueError(f"init_std = {self.init_std}: must be a finite number")
+        return self
 
 
 class ModelConfig(_Strict):
@@ -90,6 +104,13 @@ class OptimizerConfig(_Strict):
     betas: Annotated[list[Unit], Field(min_length=2, max_length=2)] = [0.9, 0.999]
     alpha: Unit = 0.99
     eps: PositiveFloat = 1e-8
+
+    @model_validator(mode="after")
+    def _finite(self) -> OptimizerConfig:
+        for name in ("lr", "eps"):
+            if not math.isfinite(getattr(self, name)):
+                raise ValueError(f"{name} = {getattr(self, name)}: must be a finite number")
+        return self
 
 
 class LossEntry(BaseModel):
@@ -217,14 +238,16 @@ def validate_config(raw: dict[str, Any], source: str = "config") -> StudyConfig:
     for i, entry in enumerate(config.losses):
         try:
             spec = get_loss(entry.name)
-            spec.hyperparameters(entry.hparam_overrides)
+            hparams = spec.hyperparameters(entry.hparam_overrides)
         except BadInput as exc:
             raise BadInput(f"{source}: losses[{i}]: {exc}") from None
+        check_finite_knobs(entry.name, hparams, f"{source}: losses[{i}]")
         families[entry.name] = spec.family
     _check_families(config, families, source)
     from losslab.study.space import check_tune  # space builds on this module's types
 
     check_tune(config, source)
+    check_study(config, source)  # dimensions, batch vs data, memory: before any work
     return config
 
 

@@ -11,10 +11,16 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from losslab.errors import BadInput
+from losslab.losses import get_loss
+from losslab.outputs import check_out_dir
 from losslab.report.probe import plot_probe
+from losslab.study.bounds import human, memory_limit
 from losslab.study.config import load_config
 from losslab.study.planner import plan
 from losslab.train.probe import COSTS, probe_vanishing
+
+MAX_PROBE_STEPS = 10**9  # generator ages and discriminator iterations
+RECORD_EVERY = 10  # the probe records every 10th discriminator iteration (train.probe)
 
 
 def run_probe(
@@ -36,12 +42,36 @@ def run_probe(
         raise BadInput(f"--loss {label!r} is not a loss of {config_path} (losses: {names})")
     if len(config.datasets) != 1:
         raise BadInput(f"{config_path}: the probe needs a config with exactly one dataset")
-    members = tuple(m for t in plan(config) for m in t.members if m.label == label)
-    task = replace(plan(config)[0], members=members)
+    entry = config.losses[names.index(label)]
+    family = get_loss(entry.name).family
+    if family != "adversarial":
+        raise BadInput(
+            f"--loss {label!r} is a {family} loss; the vanishing-gradient probe trains a "
+            f"generator against a discriminator, so it needs an adversarial loss "
+            f"(losses of {config_path}: {names})"
+        )
+    for what, steps in (("--after", max(after, default=0)), ("--d-iters", d_iters)):
+        if steps > MAX_PROBE_STEPS:
+            raise BadInput(f"{what} {steps}: at most {MAX_PROBE_STEPS:,} steps")
+    if not after:
+        raise BadInput("--after: give at least one generator age (e.g. 0,1000)")
+    tasks = plan(config)
+    members = tuple(m for t in tasks for m in t.members if m.label == label)
+    task = next(t for t in tasks if any(m.label == label for m in t.members))
+    # the generator trained for max(after) steps records about 500 rows per series, not
+    # one per step of the config's own (shorter) training
+    task = replace(task, members=members,
+                   record_every=max(task.record_every, max(after) // 500, 1))
+    need = len(after) * (d_iters // RECORD_EVERY + 2) * (3 * 8 * len(members) + 200)
+    if need > memory_limit():
+        raise BadInput(
+            f"--d-iters {d_iters} x {len(after)} ages: the probe's curves would need about "
+            f"{human(need)} of memory, more than this machine's {human(memory_limit())}"
+        )
+    out = check_out_dir(out, inputs=[config_path])
     total = d_iters * len(after) + sum(after)
     with tqdm(total=total, unit="it", desc="probe", disable=not progress or None) as bar:
         result = probe_vanishing(task, after, d_iters, progress=bar.update)
-    out = Path(out)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     plot_probe(result, out / "figures" / "probe_vanishing.png")
     summary = {

@@ -15,17 +15,21 @@ budget), :mod:`losslab.study.recommendation` (table, verdict, reasons, files) an
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from losslab.data.files import load
 from losslab.data.profile import Profile, profile
 from losslab.errors import BadInput
+from losslab.outputs import check_out_dir
 from losslab.study.candidates import choose, generative_losses
+from losslab.study.config import MAX_SEED
 from losslab.study.race import Race, check_width, set_threads
 from losslab.study.recommendation import RecommendResult, build
 
@@ -64,6 +68,15 @@ def recommend(
         raise BadInput(f"--task {task!r}: expected one of {', '.join(TASKS)}")
     if not budget >= MIN_BUDGET:
         raise BadInput(f"--budget {budget:g}: at least {MIN_BUDGET:g} seconds are needed")
+    if not math.isfinite(budget):
+        raise BadInput(f"--budget {budget:g}: expected a finite number of seconds")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not (
+        0 <= seed <= MAX_SEED
+    ):
+        raise BadInput(f"--seed {seed}: must be an integer between 0 and 2**32 - 1")
+    if out is not None:  # before the race: its budget is not spent on results that cannot be kept
+        inputs = [data] if isinstance(data, str | Path) else []
+        check_out_dir(out, inputs=inputs)
     threads = set_threads()
     try:
         table = load(data, task, target, columns, drop_invalid, drop_constant)
