@@ -37,7 +37,7 @@ def open_finished_study(run_dir: str | Path, db: str | Path | None = None) -> tu
     db_path = Path(db) if db is not None else out_dir.parent / "losslab.db"
     if not db_path.is_file():
         raise BadInput(f"no run store at {db_path} (give --db PATH)")
-    store = RunStore(db_path)
+    store = RunStore(db_path, readonly=True)  # an export only reads the store
     found = [s for s in store.studies() if s["out_dir"] == str(out_dir)]
     if not found:
         store.close()
