@@ -381,3 +381,11 @@ def test_ctrl_c_hints_resume_only_where_the_command_has_it(tmp_path, capsys, mon
     assert main(argv) == 130
     err = capsys.readouterr().err
     assert ("--resume" in err) == (command == "run"), err
+
+
+def test_a_file_in_the_way_of_the_checkpoints_is_refused_before_training(tmp_path, capsys):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "checkpoints").write_text("mine")
+    assert main(run_args(tmp_path)) == 2
+    check(2, capsys.readouterr().err, "checkpoints")
+    assert (tmp_path / "out" / "checkpoints").read_text() == "mine"

@@ -43,7 +43,10 @@ def _checkpoint_file(folder: Path, first_member: int) -> Path:
 
 def _with_checkpoints(tasks: list[Any], folder: Path, resume: bool) -> list[Any]:
     """Adversarial ensembles checkpoint into ``folder`` (kept only with ``resume``), so a
-    study killed mid-training continues from its last checkpoint."""
+    study killed mid-training continues from its last checkpoint. A checkpoint carries
+    the hash of its task, so one left by another config is ignored on resume."""
+    if folder.exists() and not folder.is_dir():
+        raise BadInput(f"{folder}: a file is in the way of the checkpoints folder; move it")
     if not resume and folder.exists():
         for stale in folder.glob("ensemble-*.pt"):
             stale.unlink()
