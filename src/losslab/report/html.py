@@ -154,17 +154,62 @@ def loss_link(label: str, registry: str) -> str:
     return f'<a href="{escape(href)}">{escape(label)}</a> ({name})'
 
 
-def _glance_section(members: Sequence[Mapping[str, Any]]) -> str:
+def _glance_section(
+    members: Sequence[Mapping[str, Any]],
+    ranking: Sequence[Mapping[str, Any]] = (),
+    lead: str = "",
+    stage: str = "default",
+) -> str:
+    """The answer first: ``lead`` (a tuned study's verdict and defaults-vs-tuned table),
+    the losses x metrics matrix of the ``stage`` ranking, then what was run."""
     statuses = [m["status"] for m in members]
     datasets = ", ".join(escape(str(d)) for d in dict.fromkeys(m["dataset"] for m in members))
     losses = ", ".join(loss_link(lbl, reg) for lbl, reg in registry_names(members).items())
     seeds = len({m["seed"] for m in members})
+    entries = [e for e in ranking if e.get("stage", "default") == stage]
     return (
-        "<h2>At a glance</h2>\n<ul>"
+        "<h2>At a glance</h2>\n" + lead + metric_matrix(entries, stage) + "<ul>"
         f"<li>data: {datasets or 'none'}</li>"
         f"<li>losses (label and registry name, linked to the catalogue): {losses or 'none'}</li>"
         f"<li>{len(members)} members over {seeds} seeds: {statuses.count('ok')} ok, "
         f"{statuses.count('diverged')} diverged, {statuses.count('failed')} failed</li></ul>"
+    )
+
+
+def metric_matrix(entries: Sequence[Mapping[str, Any]], stage: str = "default") -> str:
+    """Losses x metrics: the mean over seeds; the best loss of each metric in bold, with
+    ``*`` when the paired tests separate it from every other loss, and ``≈`` beside each
+    loss they could not separate from it (Holm-adjusted p >= 0.05)."""
+    if not entries:
+        return ""
+    metrics = list(dict.fromkeys(e["metric"] for e in entries))
+    losses = list(dict.fromkeys(e["loss"] for e in entries))
+    cell = {(e["loss"], e["metric"]): e for e in entries}
+    decided = verdicts(entries)
+    rows = []
+    for loss in losses:
+        tds = []
+        for metric in metrics:
+            e, v = cell.get((loss, metric)), decided[metric]
+            if e is None or e["mean"] is None:
+                tds.append('<td class="num">—</td>')
+                continue
+            text = _fmt(e["mean"])
+            if loss == v["best"]:
+                text = f"<strong>{text}</strong>" + ("*" if v["significant"] else "")
+            elif any(x["loss"] == loss for x in v["not_separated"]):
+                text += " ≈"
+            tds.append(f'<td class="num">{text}</td>')
+        rows.append(f"<tr><td>{escape(loss)}</td>{''.join(tds)}</tr>")
+    head = "".join(
+        f"<th>{escape(m)} ({'↑' if direction(m) == 'max' else '↓'})</th>" for m in metrics
+    )
+    where = "after tuning" if stage == "tuned" else "at the defaults the config gives"
+    return (
+        f'<p class="note">Every metric, {where}: mean over seeds; bold = best mean, * = '
+        "separated from every other loss by the paired tests, ≈ = not separable from the "
+        "best (Holm-adjusted p ≥ 0.05); ↑ higher is better, ↓ lower.</p>\n"
+        f"<table><tr><th>loss</th>{head}</tr>\n" + "\n".join(rows) + "\n</table>\n"
     )
 
 
@@ -308,10 +353,9 @@ def _answer_sections(summary: Mapping[str, Any]) -> list[str]:
     ranking = summary.get("ranking", [])
     finals = [m for m in summary.get("members", []) if m.get("stage", "final") == "final"]
     if not summary.get("tuning"):
-        return [_glance_section(finals), ranking_section(ranking)]
+        return [_glance_section(finals, ranking), ranking_section(ranking)]
     return [
-        tuned.glance_html(summary),
-        _glance_section(finals),
+        _glance_section(finals, ranking, tuned.glance_html(summary), stage="tuned"),
         ranking_section(
             [e for e in ranking if e.get("stage") == "default"], "Rankings at paper defaults"
         ),

@@ -207,7 +207,6 @@ def glance_html(summary: Mapping[str, Any]) -> str:
         )
     better = "higher" if direction(metric) == "max" else "lower"
     return (
-        "<h2>At a glance</h2>\n"
         f'<p class="verdict">{escape(info["sentence"])}</p>\n'
         f"<p>{info['trials_per_loss']} trials per loss ({escape(info['sampler'])} search, "
         f"{info['search_seeds']} search seed(s) each, selected on {escape(metric)}, "
@@ -216,5 +215,5 @@ def glance_html(summary: Mapping[str, Any]) -> str:
         "seed). The equal budget is the number of generator (or training) steps per member; "
         "what each member cost is in the quality-against-cost figure.</p>\n"
         "<table><tr><th>loss</th><th>at defaults</th><th>tuned</th><th>default setting</th>"
-        "<th>best setting</th><th>best trial</th></tr>\n" + "\n".join(rows) + "\n</table>"
+        "<th>best setting</th><th>best trial</th></tr>\n" + "\n".join(rows) + "\n</table>\n"
     )
