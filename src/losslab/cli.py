@@ -259,6 +259,10 @@ def _add_recommend(sub: argparse._SubParsersAction) -> None:
     rec.add_argument("--schedule",
                      help="replay a race exactly: steps x seeds per round, e.g. 100x2,800x3 "
                      "(printed at the end of every run); the budget is then not planned")
+    rec.add_argument("--tune", type=_positive_int, default=3, metavar="N",
+                     help="settings per candidate tried in the first round: its defaults "
+                     "and N-1 draws of its learning rate (x0.1..x10) and main knob; each "
+                     "candidate goes on with its best (default 3; 1 = defaults only)")
     rec.add_argument("--quiet", action="store_true", help="no progress bar")
     rec.set_defaults(func=_cmd_recommend)
 
@@ -291,12 +295,13 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     result = recommend(
         args.data, args.task, target=args.target, columns=columns, budget=budget, out=out,
         seed=args.seed, drop_invalid=args.drop_invalid, drop_constant=args.drop_constant,
-        schedule=schedule, progress=not args.quiet, on_profile=show,
+        schedule=schedule, tune=args.tune, progress=not args.quiet, on_profile=show,
     )
     print()
     print(result.text())
     print(f"report: {Path(out) / 'report.html'}  numbers: {Path(out) / 'summary.json'}  "
-          f"replay: --schedule " + ",".join(f"{t}x{s}" for t, s in result.race.schedule))
+          f"replay: --tune {args.tune} --schedule "
+          + ",".join(f"{t}x{s}" for t, s in result.race.schedule))
     return 0
 
 

@@ -62,6 +62,7 @@ from losslab.study.config import (
     LossEntry,
     ModelConfig,
     NetConfig,
+    OptimizerConfig,
     StudyConfig,
     StudyMeta,
     TrainConfig,
@@ -70,6 +71,7 @@ from losslab.study.executor import run_task
 from losslab.study.planner import plan
 
 ETA = 2  # keep the better half each round
+SEARCH_SETTINGS = 3  # settings per candidate in round 0: its defaults and 2 random draws
 FINAL_MAX = 3  # at most this many finalists
 SCREEN_SEEDS = 2  # seeds per candidate before the final round
 ROUND0_SHARE = 0.15
@@ -120,6 +122,8 @@ class RaceResult:
     rounds: list[Round]
     notes: list[str]
     seconds: float
+    # per candidate: the settings round 0 tried ({"params", "value"}) and the one it kept
+    search: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def schedule(self) -> list[tuple[int, int]]:
@@ -234,8 +238,13 @@ class Race:
         schedule: list[tuple[int, int]] | None = None,
         on_step: Callable[[], Any] | None = None,
         on_round: Callable[[str], Any] | None = None,
+        search: int = SEARCH_SETTINGS,
     ):
         self.table, self.profile, self.plan = table, profile, plan
+        self.search = int(search)
+        # round 0's labels -> {"loss", "params"}; a candidate's defaults keep its own name
+        self.settings_of: dict[str, dict[str, Any]] = {}
+        self.chosen: dict[str, dict[str, Any]] = {}  # loss -> the params kept after round 0
         self.budget, self.seed = float(budget), int(seed)
         self.started = time.perf_counter() if started is None else started
         self.schedule = schedule
@@ -274,11 +283,16 @@ class Race:
     def units(self, losses: list[str], seeds: int, steps: int) -> float:
         """Work units of one round: per ensemble an overhead plus its members' steps."""
         a = self.settings.overhead_units
+        names = [self._loss(x) for x in losses]
         return sum(
             steps * (a + seeds * sum(unit_weight(x) for x in g))
             + seeds * sum(fixed_units(x) for x in g)
-            for g in groups(losses)
+            for g in groups(names)
         )
+
+    def _loss(self, label: str) -> str:
+        """The registered loss of a round-0 setting's label (a loss's own name otherwise)."""
+        return self.settings_of.get(label, {"loss": label})["loss"]
 
     def predict(self, losses: list[str], steps: int, seeds: int) -> float:
         return self.k * self.units(losses, seeds, steps) + self.e * seeds * len(losses)
@@ -312,9 +326,10 @@ class Race:
         rounds: list[Round] = []
         alive = cands
         race_start = time.perf_counter()
+        search: dict[str, dict[str, Any]] = {}
         for r, n in enumerate(per):
             final = r == len(per) - 1
-            alive = alive[:n]
+            alive = self._settings(alive) if r == 0 and not final else alive[:n]
             steps, seeds = self._size(r, per, alive, rounds)
             rnd = Round(r, steps, seeds, list(alive), final, "test" if final else "validation")
             if self.on_round is not None:
@@ -323,9 +338,86 @@ class Race:
             rounds.append(rnd)
             if not final:
                 order = self._order(rnd)
+                if r == 0 and self.settings_of:
+                    order, search = self._keep_best_settings(rnd, order)
                 rnd.kept = order[: per[r + 1]]
                 alive = rnd.kept
-        return RaceResult(rounds, self.notes, time.perf_counter() - race_start)
+        return RaceResult(rounds, self.notes, time.perf_counter() - race_start, search)
+
+    # -- the search in round 0 ------------------------------------------------------
+    def _settings(self, cands: list[str]) -> list[str]:
+        """Round 0's labels: each candidate at its defaults and ``search - 1`` settings
+        proposed by the tuned-study machinery (:mod:`losslab.study.tune`, random search):
+        its learning rate log-uniform over x0.1..x10 of the paper's and its main knob (the
+        first on its card with a search range) over the card's range."""
+        from losslab.study.config import TuneConfig
+        from losslab.study.tune import _ask, plan_tuning
+
+        if self.search <= 1:
+            return cands
+        ranges = {}
+        for c in cands:
+            searched = [k for k, h in get_loss(c).card.hyperparameters.items() if h.search]
+            ranges[c] = {k: False for k in searched[1:]}
+        config = StudyConfig.model_construct(
+            study=StudyMeta(name="recommend", seeds=1, seed=self.seed),
+            data=self.dataset, model=ModelConfig(), train=TrainConfig(), optimizer=None,
+            losses=[LossEntry(name=c) for c in cands],
+            tune=TuneConfig.model_construct(
+                trials=self.search, sampler="random", metric=self.plan.metric,
+                search_seeds=1, batch=self.search, lr=[0.1, 10.0], beta1=[], n_critic=[],
+                ranges=ranges,
+            ),
+        )
+        labels = []
+        for p, tuning in enumerate(plan_tuning(config)):
+            for trial in _ask(tuning, config, p, self.search):
+                loss = tuning.entry.name
+                label = loss if trial.number == 0 else f"{loss} #{trial.number}"
+                self.settings_of[label] = {"loss": loss, "params": trial.params}
+                labels.append(label)
+        return labels
+
+    def _keep_best_settings(
+        self, rnd: Round, order: list[str]
+    ) -> tuple[list[str], dict[str, dict[str, Any]]]:
+        """After round 0: each candidate keeps its best setting (by the validation score)
+        under its own name; returns the candidates best first and what was searched."""
+        best: dict[str, str] = {}
+        for label in order:
+            best.setdefault(self._loss(label), label)
+        score = {e["loss"]: e["mean"] for e in ranking(rnd.members, [self.plan.metric])}
+        search = {}
+        for loss, label in best.items():
+            self.chosen[loss] = self.settings_of[label]["params"]
+            search[loss] = {
+                "tried": [
+                    {"params": v["params"], "value": score.get(k)}
+                    for k, v in self.settings_of.items() if v["loss"] == loss
+                ],
+                "kept": self.chosen[loss],
+                "defaults_kept": label == loss,
+            }
+        kept = ", ".join(
+            f"{loss}: " + ("defaults" if s["defaults_kept"] else ", ".join(
+                f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                for k, v in s["kept"].items()))
+            for loss, s in search.items()
+        )
+        self.notes.append(
+            f"round 0 tried {self.search} settings per candidate (its defaults, and its "
+            f"learning rate x0.1..x10 and main knob drawn at random) on the validation rows; "
+            f"each candidate went on with its best: {kept}"
+        )
+        # round 0 as the report reads it: each candidate at the setting it went on with
+        chosen_label = {label: loss for loss, label in best.items()}
+        rnd.members = [
+            {**m, "loss": chosen_label[m["loss"]]}
+            for m in rnd.members
+            if m["loss"] in chosen_label
+        ]
+        rnd.candidates = list(dict.fromkeys(self._loss(c) for c in rnd.candidates))
+        return list(best), search
 
     def _size(self, r: int, per: list[int], alive: list[str], done: list[Round]) -> tuple[int, int]:
         s = self.settings
@@ -459,9 +551,25 @@ class Race:
                 eval_samples=EVAL_SAMPLES, record_every=rnd.steps, max_ensemble=10**6,
             ),
             optimizer=None,
-            losses=[LossEntry(name=loss) for loss in rnd.candidates],
+            losses=[self._entry(label) for label in rnd.candidates],
         )
         return plan(config)
+
+    def _entry(self, label: str) -> LossEntry:
+        """A candidate (or round-0 setting) as a study's loss entry, with its knobs and
+        learning rate where the search set them."""
+        loss = self._loss(label)
+        params = dict(self.settings_of[label]["params"] if label in self.settings_of
+                      else self.chosen.get(label, {}))
+        lr = params.pop("lr", None)
+        extra: dict[str, Any] = dict(params)
+        if lr is not None:
+            paper = get_loss(loss).optimizer
+            extra["optimizer"] = OptimizerConfig(
+                name=paper.name, lr=float(lr), betas=[float(b) for b in paper.betas],
+                alpha=paper.alpha, eps=paper.eps,
+            )
+        return LossEntry(name=loss, label=label, **extra)
 
     def _hidden(self) -> tuple[int, int]:
         d = self.table.dim

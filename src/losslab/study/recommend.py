@@ -30,7 +30,7 @@ from losslab.errors import BadInput
 from losslab.outputs import check_out_dir
 from losslab.study.candidates import choose, generative_losses
 from losslab.study.config import MAX_SEED
-from losslab.study.race import Race, check_width, set_threads
+from losslab.study.race import SEARCH_SETTINGS, Race, check_width, set_threads
 from losslab.study.recommendation import RecommendResult, build
 
 DEFAULT_BUDGET = 120.0
@@ -50,6 +50,7 @@ def recommend(
     drop_invalid: bool = False,
     drop_constant: bool = False,
     schedule: list[tuple[int, int]] | None = None,
+    tune: int = SEARCH_SETTINGS,
     progress: bool = False,
     on_profile: Callable[[Profile], Any] | None = None,
 ) -> RecommendResult:
@@ -60,7 +61,10 @@ def recommend(
     ``target``, a column name). ``budget``: seconds for the whole call. ``out``: a folder
     for ``summary.json``, ``profile.json``, ``table.csv`` and ``report.html`` (none if
     ``None``). ``schedule``: ``[(steps, seeds), ...]`` per round replays a race exactly
-    (the budget then only bounds nothing: the schedule is followed). Bad input raises
+    (the budget then only bounds nothing: the schedule is followed). ``tune``: settings
+    per candidate tried in the first screening round (its defaults, and its learning rate
+    and main knob drawn at random; 1 = defaults only); each candidate goes on with its
+    best, so the finalists are compared tuned, not at their papers' defaults. Bad input raises
     :class:`~losslab.errors.BadInput` with one line naming the problem.
     """
     started = time.perf_counter()
@@ -101,6 +105,7 @@ def recommend(
             schedule,
             on_step=bar.step if bar else None,
             on_round=bar.describe if bar else None,
+            search=tune,
         )
         if schedule is None:
             race.check_width()

@@ -91,6 +91,8 @@ class RecommendResult:
             "table": json.loads(self.table.to_json(orient="records")),
             "rounds": [_round_dict(r) for r in self.race.rounds],
             "notes": self.race.notes,
+            # per candidate: the settings round 0 tried and the one it went on with
+            "search": self.race.search,
             "budget_s": self.budget,
             "seconds": round(self.seconds, 3),
             "profile": self.profile.to_dict(),

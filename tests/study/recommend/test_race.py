@@ -104,3 +104,35 @@ def test_budget_respected_short():
 def test_budget_respected_60s(ring):
     res, wall = _timed(ring(2000), 60, task="generate")
     assert 0.8 * 60 <= wall <= 1.2 * 60, (wall, res.race.schedule)
+
+
+def test_round0_searches_each_candidate_and_keeps_its_best_setting():
+    """recommend uses the tuned-study machinery: round 0 tries the defaults and random
+    settings of each candidate's learning rate and main knob; each goes on with its best."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((300, 3))
+    y = x @ [1.0, -0.5, 0.25] + 0.3 * rng.standard_normal(300)
+    y[rng.random(300) < 0.1] += 8.0
+    df = pd.DataFrame(np.column_stack([x, y]), columns=["a", "b", "c", "y"])
+    res = recommend(df, task="regress", target="y", schedule=[(40, 2), (80, 3)], tune=3)
+    search = res.race.search
+    assert set(search) == {c.loss for c in res.plan.candidates}
+    lower_is_better = res.metric in ("mae", "mse")
+    for loss, s in search.items():
+        tried = s["tried"]
+        assert len(tried) == 3
+        lrs = [t["params"]["lr"] for t in tried]
+        assert lrs[0] == pytest.approx(losslab.losses.get_loss(loss).optimizer.lr)
+        values = [t["value"] for t in tried]
+        finite = [(v, i) for i, v in enumerate(values) if v is not None and np.isfinite(v)]
+        best = (min if lower_is_better else max)(finite)[1]
+        assert s["kept"] == tried[best]["params"]
+        assert s["defaults_kept"] == (best == 0)
+    # the first round is reported per candidate (its kept setting), as before
+    first = res.race.rounds[0]
+    assert sorted(first.candidates) == sorted(search)
+    assert {m["loss"] for m in first.members} <= set(search)
+    assert any("round 0 tried 3 settings" in n for n in res.race.notes)
+    # tune=1: no search, the defaults only
+    plain = recommend(df, task="regress", target="y", schedule=[(40, 2), (80, 3)], tune=1)
+    assert plain.race.search == {}
