@@ -241,9 +241,10 @@ def plot_tuning_curves(
     infinite bound of the metric's support) is drawn to the plot's edge; a loss with no
     finite median or expected best (every trial diverged) is listed in the legend as such.
     """
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    fig, ax = plt.subplots(figsize=(10, 4.5))
     colors = _colors(list(tuning))
     finite: list[np.ndarray] = []
+    curves: list[np.ndarray] = []
     bands: list[tuple[np.ndarray, np.ndarray, np.ndarray, str]] = []
     kmax = 1
     for loss, entry in tuning.items():
@@ -259,6 +260,7 @@ def plot_tuning_curves(
         ax.plot(k, med, color=color, lw=1.8, marker="o", ms=3, label=f"{loss}: median")
         ax.plot(k, best, color=color, lw=1.4, ls="--", label=f"{loss}: expected best")
         finite.extend([med, best, low, high])
+        curves.extend([med, best])
         bands.append((k, low, high, color))
     if not bands:
         _no_data(ax)
@@ -268,10 +270,17 @@ def plot_tuning_curves(
         lo, hi = float(values.min()), float(values.max())
         pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.05
         bottom, top = lo - pad, hi + pad
+        core = np.concatenate(curves)
+        core = core[np.isfinite(core)]
+        # curves that span decades (an untuned critic can sit 100x off): a log axis, the
+        # bands cut at its bottom
+        if core.size and core.min() > 0 and core.max() / core.min() > 30:
+            ax.set_yscale("log")
+            bottom, top = float(core.min()) / 1.5, hi * 1.3
         for k, low, high, color in bands:
             ax.fill_between(
                 k,
-                np.where(np.isfinite(low), low, bottom),
+                np.where(np.isfinite(low), np.maximum(low, bottom), bottom),
                 np.where(np.isfinite(high), high, top),
                 color=color,
                 alpha=0.18,
@@ -279,7 +288,8 @@ def plot_tuning_curves(
             )
         ax.set_ylim(bottom, top)
         ax.legend(
-            fontsize=8, title=f"shaded: {confidence:.0%} band of the median", title_fontsize=8
+            fontsize=8, title=f"shaded: {confidence:.0%} band of the median", title_fontsize=8,
+            loc="upper left", bbox_to_anchor=(1.01, 1.0),
         )
     ax.set_xlim(0.7, kmax + 0.3)
     ax.set_xticks(
@@ -469,13 +479,15 @@ def plot_quality_vs_cost(rows: Sequence[Mapping[str, Any]], metric: str, path: P
         if math.isfinite(float(value)):
             groups[key].append((float(passes), float(value)))
     colors = _colors(list(dict.fromkeys(loss for loss, _ in groups)))
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    fig, ax = plt.subplots(figsize=(10, 4.5))
     drawn = False
+    means = []
     for (loss, stage), points in groups.items():
         if not points:
             continue
         passes = np.array([p for p, _ in points])
         mean, lo, hi = mean_ci95([v for _, v in points])
+        means.append(mean)
         yerr = None if math.isnan(lo) else [[mean - lo], [hi - mean]]
         ax.errorbar(
             float(passes.mean()),
@@ -490,7 +502,11 @@ def plot_quality_vs_cost(rows: Sequence[Mapping[str, Any]], metric: str, path: P
         drawn = True
     if drawn:
         ax.set_xscale("log")
-        ax.legend(fontsize=8, title="circle: default, triangle: tuned", title_fontsize=8)
+        means = [m for m in means if math.isfinite(m)]
+        if means and min(means) > 0 and max(means) / min(means) > 30:  # spanning decades
+            ax.set_yscale("log")
+        ax.legend(fontsize=8, title="circle: default, triangle: tuned", title_fontsize=8,
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0))
     else:
         _no_data(ax)
     ax.set_xlabel("network passes (forward + backward), log scale")
