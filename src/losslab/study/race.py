@@ -351,7 +351,7 @@ class Race:
         its learning rate log-uniform over x0.1..x10 of the paper's and its main knob (the
         first on its card with a search range) over the card's range."""
         from losslab.study.config import TuneConfig
-        from losslab.study.tune import _ask, plan_tuning
+        from losslab.study.tune import ask_trials, plan_tuning
 
         if self.search <= 1:
             return cands
@@ -371,7 +371,7 @@ class Race:
         )
         labels = []
         for p, tuning in enumerate(plan_tuning(config)):
-            for trial in _ask(tuning, config, p, self.search):
+            for trial in ask_trials(tuning, config, p, self.search):
                 loss = tuning.entry.name
                 label = loss if trial.number == 0 else f"{loss} #{trial.number}"
                 self.settings_of[label] = {"loss": loss, "params": trial.params}

@@ -136,7 +136,7 @@ def _index_bases(config: StudyConfig) -> tuple[int, int]:
     return finals, finals + trials
 
 
-def _ask(tuning: LossTuning, config: StudyConfig, position: int, count: int) -> list[Trial]:
+def ask_trials(tuning: LossTuning, config: StudyConfig, position: int, count: int) -> list[Trial]:
     """Ask ``count`` more trials of one loss; ``position`` = d * L + l."""
     base, _ = _index_bases(config)
     ss = config.tune.search_seeds
@@ -187,7 +187,7 @@ def run_tuning(
     )
     rounds = 0
     while any(len(t.trials) < config.tune.trials for t in tunings):
-        asked = [(t, _ask(t, config, p, per_round)) for p, t in enumerate(tunings)]
+        asked = [(t, ask_trials(t, config, p, per_round)) for p, t in enumerate(tunings)]
         members = [
             member(config, t.entry, seed, index, trial.params)
             for t, trials in asked for trial in trials
