@@ -254,3 +254,39 @@ def test_cli_tuned_run_reports_defaults_and_tuned_and_is_deterministic(tmp_path,
     assert "Rankings after tuning (3 trials per loss)" in html
     assert html.index("At a glance") < html.index("Study configuration")
     assert (tmp_path / "r0" / "figures" / "tuning_curves.png").stat().st_size > 0
+
+
+def test_tuned_study_killed_during_the_trials_resumes_to_the_uninterrupted_result(
+    tmp_path, monkeypatch
+):
+    import losslab.study.executor as executor
+    import losslab.study.runner as runner
+    from losslab.study.runner import run_study
+
+    path = tmp_path / "c.toml"
+    path.write_text(TOML.replace("[train]", "[train]\nmax_ensemble = 2"))
+    whole = run_study(path, out=tmp_path / "whole", progress=False, tune=3).summary
+
+    real_run = executor.run_in_process
+    calls = []
+
+    def killed_in_the_trials(tasks, progress=None):
+        calls.append(len(tasks))
+        for i, rows in enumerate(real_run(tasks, progress)):
+            yield rows
+            if len(calls) == 1 and i == 1:
+                raise KeyboardInterrupt  # dies with two trial ensembles stored
+
+    monkeypatch.setattr(runner, "run_in_process", killed_in_the_trials)
+    out, db = tmp_path / "resumed", tmp_path / "store.db"
+    with pytest.raises(KeyboardInterrupt):
+        run_study(path, out=out, db=db, progress=False, tune=3)
+    monkeypatch.setattr(runner, "run_in_process", real_run)
+    resumed = run_study(path, out=out, db=db, resume=True, progress=False, tune=3).summary
+
+    def key(summary):
+        return sorted((m["index"], m["seed"], json.dumps(m["metrics"], sort_keys=True))
+                      for m in summary["members"])
+
+    assert key(resumed) == key(whole)
+    assert resumed["tuning"] == whole["tuning"]
