@@ -335,10 +335,18 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from losslab.study.config import load_study_config
+
+    # validated before the runner's imports (plotting, POT, Optuna): bad input is
+    # refused in about the time torch takes to import
+    config = load_study_config(
+        args.config, args.seeds, args.steps, args.device, args.tune, args.sampler
+    )
     from losslab.study.runner import run_study
 
     result = run_study(
         args.config,
+        config=config,
         out=args.out,
         db=args.db,
         seeds=args.seeds,

@@ -29,7 +29,6 @@ from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import ConfigDict, Field
-from sklearn.datasets import make_moons, make_swiss_roll
 
 from losslab.data.oned import _check_n
 from losslab.data.registry import Dataset, register_dataset
@@ -183,6 +182,8 @@ class SwissRoll(Dataset):
         seed = _sklearn_seed(rng)
         if n == 0:  # scikit-learn refuses n_samples=0
             return np.empty((0, 2), dtype=np.float32)
+        from sklearn.datasets import make_swiss_roll  # here: sklearn is slow to import
+
         points, _ = make_swiss_roll(n, noise=self.noise, random_state=seed)
         return (points[:, [0, 2]] / self.scale).astype(np.float32)
 
@@ -205,6 +206,8 @@ class TwoMoons(Dataset):
         seed = _sklearn_seed(rng)
         if n == 0:  # scikit-learn refuses n_samples=0
             return np.empty((0, 2), dtype=np.float32)
+        from sklearn.datasets import make_moons  # here: sklearn is slow to import
+
         points, _ = make_moons(n, noise=self.noise, random_state=seed)
         return points.astype(np.float32)
 

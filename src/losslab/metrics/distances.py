@@ -23,7 +23,6 @@ import math
 from collections.abc import Iterator
 
 import numpy as np
-import ot
 from scipy import stats
 from scipy.spatial.distance import cdist, pdist
 
@@ -99,6 +98,8 @@ def exact_w1(
     costs = cdist(a, b, metric="euclidean")
     weights_a = np.full(len(a), 1.0 / len(a))
     weights_b = np.full(len(b), 1.0 / len(b))
+    import ot  # here: POT takes seconds to import, and most commands never solve a plan
+
     value, log = ot.emd2(weights_a, weights_b, costs, numItermax=_EMD_MAX_ITERATIONS, log=True)
     if log.get("warning"):
         raise RuntimeError(f"exact_w1: the transport solver did not converge: {log['warning']}")

@@ -229,6 +229,27 @@ def load_config(
     return validate_config(raw, source=str(path))
 
 
+def load_study_config(
+    path: str | Path,
+    seeds: int | None = None,
+    steps: int | None = None,
+    device: str | None = None,
+    tune: int | None = None,
+    sampler: str | None = None,
+) -> StudyConfig:
+    """:func:`load_config` with the command line's overrides: ``seeds`` (study.seeds),
+    ``steps`` (train.steps), ``device`` (train.device), ``tune`` and ``sampler``
+    (``[tune].trials``, ``[tune].sampler``)."""
+    overrides: dict[str, dict[str, Any]] = {}
+    for section, key, value in (
+        ("study", "seeds", seeds), ("train", "steps", steps), ("train", "device", device),
+        ("tune", "trials", tune), ("tune", "sampler", sampler),
+    ):
+        if value is not None:
+            overrides.setdefault(section, {})[key] = value
+    return load_config(path, overrides)
+
+
 def validate_config(raw: dict[str, Any], source: str = "config") -> StudyConfig:
     try:
         config = StudyConfig.model_validate(raw)

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from losslab.errors import BadInput
 from losslab.outputs import check_out_dir
 from losslab.report import build_report
-from losslab.study.config import StudyConfig, load_config
+from losslab.study.config import StudyConfig, load_study_config
 from losslab.study.executor import EXECUTORS, ray_session, run_in_pool, run_in_process, run_on_ray
 from losslab.study.planner import plan_ensembles, plan_members
 from losslab.study.store import RunStore, check_writable_store
@@ -74,6 +74,7 @@ def run_study(
     overwrite: bool = False,
     tune: int | None = None,
     sampler: str | None = None,
+    config: StudyConfig | None = None,
 ) -> StudyRun:
     """Run the study in ``config_path``; its summary is also written to ``out``.
 
@@ -85,20 +86,12 @@ def run_study(
     ``sampler`` override ``[tune].trials`` and ``[tune].sampler`` (a tuned study: see
     :mod:`losslab.study.tune`). A finished study
     already stored for ``out`` is replaced only with ``overwrite``. The output folder
-    and the store are checked before anything trains.
+    and the store are checked before anything trains. ``config``: ``config_path`` already
+    loaded with these overrides (:func:`~losslab.study.config.load_study_config`; the
+    command line validates before it imports this module's heavy dependencies).
     """
-    overrides: dict[str, dict[str, Any]] = {}
-    if seeds is not None:
-        overrides["study"] = {"seeds": seeds}
-    if steps is not None:
-        overrides.setdefault("train", {})["steps"] = steps
-    if device is not None:
-        overrides.setdefault("train", {})["device"] = device
-    if tune is not None:
-        overrides.setdefault("tune", {})["trials"] = tune
-    if sampler is not None:
-        overrides.setdefault("tune", {})["sampler"] = sampler
-    config = load_config(config_path, overrides)
+    if config is None:
+        config = load_study_config(config_path, seeds, steps, device, tune, sampler)
     out_dir, db_path = _places(config, out, db)
     with ExitStack() as stack:
         # the executor's arguments first: a bad one creates nothing, not even the folder
