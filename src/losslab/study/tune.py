@@ -61,6 +61,7 @@ class LossTuning:
     defaults: dict[str, Any]
     study: Any  # the Optuna study
     trials: list[Trial] = field(default_factory=list)
+    metric: str = "w1"  # what trials are judged on; its direction is the metric's own
 
     @property
     def best(self) -> Trial:
@@ -71,8 +72,6 @@ class LossTuning:
         if not finite:
             return self.trials[0]
         return min(finite, key=lambda t: (sign * t.value, t.number))
-
-    metric: str = "w1"
 
 
 def _sampler(name: str, seed: int) -> Any:
