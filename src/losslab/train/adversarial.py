@@ -5,9 +5,12 @@ optimiser, but share shapes.
 One generator step of member s is
 
 1. ``n_critic[s]`` discriminator steps, each on a fresh real batch and a fresh
-   latent batch: minimise the loss's discriminator term (plus its penalty),
-   then clip the weights if the loss asks for it;
-2. one generator step on a fresh latent batch: minimise the generator term.
+   latent batch: minimise the loss's discriminator term plus ``weight * penalty`` for
+   each penalty the loss declares (``training["penalties"]``, see
+   :mod:`losslab.losses.penalties`), then clip the weights if the loss asks for it;
+2. one generator step on a fresh latent batch: minimise the generator term. A generator
+   term that takes ``real_scores`` (the relativistic losses) also gets the
+   discriminator's scores on a fresh real batch.
 
 The ensemble runs ``max(n_critic)`` discriminator steps; a member with fewer is
 masked on the extra ones (no update, no optimiser state change, no draw from
@@ -36,7 +39,7 @@ import torch
 from losslab.data import Dataset
 from losslab.losses import get_loss
 from losslab.losses.knobs import broadcast_knob
-from losslab.losses.penalties import gradient_penalty
+from losslab.losses.penalties import PENALTIES, declared_penalties
 from losslab.nets import EnsembleAutoencoder, EnsembleMLP
 from losslab.rng import torch_generator
 from losslab.train import checkpoint
@@ -57,7 +60,7 @@ SERIES = {
         "fraction of (real, fake) pairs the discriminator ranks correctly (real scored "
         "higher; for an energy discriminator, real given the lower energy)"
     ),
-    "d_penalty": "penalty term (gradient penalty; 0 for losses without one)",
+    "d_penalty": "sum of the weighted penalty terms (0 for losses without one)",
     "d_grad_norm": "L2 norm of the discriminator's parameter gradient",
     "g_grad_norm": "L2 norm of the generator's parameter gradient",
     "g_grad_mean": "signed mean of the generator's parameter gradient (the study group's graph)",
@@ -148,10 +151,12 @@ class _Group:
     d_term: Callable[..., torch.Tensor]
     g_term: Callable[..., torch.Tensor]
     n_critic: int
-    gp_weight: float | torch.Tensor | None
+    # (penalty name, weight, the penalty's own knobs), in declaration order
+    penalties: tuple[tuple[str, float | torch.Tensor, dict[str, Any]], ...]
     clip: float | torch.Tensor | None
     margin: float | torch.Tensor | None  # the hinge margin of an energy discriminator (EBGAN)
     wants_codes: bool  # the generator term takes the discriminator's codes of the fakes
+    wants_real: bool  # the generator term takes the discriminator's scores of real data
 
 
 def _groups(members: tuple[AdversarialMember, ...], device: torch.device | str) -> list[_Group]:
@@ -163,7 +168,8 @@ def _groups(members: tuple[AdversarialMember, ...], device: torch.device | str) 
         m = members[start]
         spec = get_loss(m.loss)
         knobs = knob_values(m.loss, [x.hparams for x in members[start:i]], device)
-        gp_key, clip_key = spec.training.get("gradient_penalty"), spec.training.get("weight_clip")
+        clip_key = spec.training.get("weight_clip")
+        generator_args = inspect.signature(spec.terms["generator"]).parameters
         margin_key = spec.training.get("hinge_margin")
         groups.append(
             _Group(
@@ -171,10 +177,14 @@ def _groups(members: tuple[AdversarialMember, ...], device: torch.device | str) 
                 d_term=spec.bind("discriminator", knobs),
                 g_term=spec.bind("generator", knobs),
                 n_critic=m.n_critic,
-                gp_weight=knobs[gp_key] if gp_key else None,
+                penalties=tuple(
+                    (name, knobs[weight], {k: knobs[k] for k in PENALTIES[name].knobs()})
+                    for name, weight in declared_penalties(spec.training).items()
+                ),
                 clip=knobs[clip_key] if clip_key else None,
                 margin=knobs[margin_key] if margin_key else None,
-                wants_codes="fake_codes" in inspect.signature(spec.terms["generator"]).parameters,
+                wants_codes="fake_codes" in generator_args,
+                wants_real="real_scores" in generator_args,
             )
         )
         start = i
@@ -196,23 +206,51 @@ def training_passes(task: AdversarialTask, m: AdversarialMember) -> int:
     member ``m`` spends training; evaluation is not counted. Per generator step:
     ``n_critic`` critic steps of 5 passes (G forward on the latent batch; D forward on the
     real and on the fake batch; D backward on both) plus 4 for a gradient penalty (D forward
-    on the interpolates, the input-gradient backward, and its double backward, counted 2),
-    then the generator step's 4 (G forward, D forward, D and G backward)."""
-    gp = get_loss(m.loss).training.get("gradient_penalty") is not None
-    return task.steps * (m.n_critic * (5 + 4 * gp) + 4)
+    on the penalised points, the input-gradient backward, and its double backward, counted
+    2) per declared penalty, then the generator step's 4 (G forward, D forward, D and G
+    backward) plus 1 (D forward on a real batch) for a generator term that takes
+    ``real_scores``."""
+    spec = get_loss(m.loss)
+    penalties = len(declared_penalties(spec.training))
+    real = "real_scores" in inspect.signature(spec.terms["generator"]).parameters
+    return task.steps * (m.n_critic * (5 + 4 * penalties) + 4 + real)
 
 
 class _Draws:
-    """Each member's random draws, CHUNK generator steps at a time, stacked over members."""
+    """Each member's random draws, CHUNK generator steps at a time, stacked over members.
+
+    Per chunk of ``k`` generator steps, member ``s`` with ``c = n_critic`` draws, in this
+    order:
+
+    * from its data stream: the critic's real batches ``[k, c, B, d]``, then, only if its
+      generator term takes ``real_scores``, the generator steps' real batches ``[k, B, d]``;
+    * from its ``latent`` stream: the critic's latents ``[k, c, B, z]``, then the generator
+      steps' ``[k, B, z]``;
+    * from its ``penalty`` stream: for each penalty its loss declares, in declaration
+      order, each draw the penalty needs in the order of :attr:`Penalty.needs`, uniform on
+      ``[0, 1)``: ``eps`` ``[k, c, B, 1]``, ``noise`` ``[k, c, B, d]``. A member without
+      penalties draws nothing from it.
+
+    A member draws nothing its loss does not use, so its numbers do not depend on the
+    losses of the other members.
+    """
 
     def __init__(self, task: AdversarialTask, groups: list[_Group]):
         self.task = task
         self.n_critic_max = max(m.n_critic for m in task.members)
-        uses_gp = [False] * len(task.members)
+        self.penalties: list[tuple[str, ...]] = [()] * len(task.members)
+        self.wants_real = [False] * len(task.members)
         for g in groups:
             for s in range(g.members.start, g.members.stop):
-                uses_gp[s] = g.gp_weight is not None
-        self.uses_gp = uses_gp
+                self.penalties[s] = tuple(name for name, _, _ in g.penalties)
+                self.wants_real[s] = g.wants_real
+        # every (penalty, draw) some member needs, in first-use order: one stacked tensor each
+        self.penalty_keys = list(
+            dict.fromkeys(
+                f"{name}/{need}" for names in self.penalties for name in names
+                for need in PENALTIES[name].needs
+            )
+        )
         seeds = [(task.study_seed, m.seed) for m in task.members]
         self.data = [MemberData(task.dataset, a, b, task.data_points) for a, b in seeds]
         self.data_rng = [m.rng for m in self.data]
@@ -220,30 +258,41 @@ class _Draws:
         self.penalty_rng = [torch_generator(a, b, "penalty") for a, b in seeds]
 
     def chunk(self, k: int) -> dict[str, torch.Tensor]:
-        """Draws for the next ``k`` generator steps, laid out ``[k, n_critic_max, S, B, ...]``."""
+        """Draws for the next ``k`` generator steps, laid out ``[k, n_critic_max, S, B, ...]``
+        (``real_g``, ``z_g``: ``[k, S, B, ...]``; a penalty's draw under ``"name/need"``)."""
         t, B, nc = self.task, self.task.batch_size, self.n_critic_max
         d, z = t.dataset.dim, t.latent_dim
-        real, z_d, z_g, eps = [], [], [], []
+        real, real_g, z_d, z_g = [], [], [], []
+        pen: dict[str, list[torch.Tensor]] = {key: [] for key in self.penalty_keys}
         for s, m in enumerate(t.members):
             c = m.n_critic
             x = torch.from_numpy(self.data[s].sample(k * c * B)).view(k, c, B, d)
             real.append(_pad(x, nc))
+            real_g.append(
+                torch.from_numpy(self.data[s].sample(k * B)).view(k, B, d)
+                if self.wants_real[s]
+                else torch.zeros(k, B, d, dtype=x.dtype)
+            )
             z_d.append(_pad(torch.randn(k, c, B, z, generator=self.latent_rng[s]), nc))
             z_g.append(torch.randn(k, B, z, generator=self.latent_rng[s]))
-            e = (
-                torch.rand(k, c, B, 1, generator=self.penalty_rng[s])
-                if self.uses_gp[s]
-                else torch.zeros(k, c, B, 1)
-            )
-            eps.append(_pad(e, nc))
+            mine = {}
+            for name in self.penalties[s]:
+                for need in PENALTIES[name].needs:
+                    shape = (1,) if need == "eps" else (d,)
+                    draw = torch.rand(k, c, B, *shape, generator=self.penalty_rng[s])
+                    mine[f"{name}/{need}"] = _pad(draw, nc)
+            for key, draws in pen.items():
+                shape = (1,) if key.endswith("/eps") else (d,)
+                draws.append(mine.get(key, torch.zeros(k, nc, B, *shape)))
         dev = t.device
-        return {
+        out = {
             "real": torch.stack(real, 2).to(dev),
             "z_d": torch.stack(z_d, 2).to(dev),
             "z_g": torch.stack(z_g, 1).to(dev),
-            "eps": torch.stack(eps, 2).to(dev),
         }
-
+        if any(self.wants_real):
+            out["real_g"] = torch.stack(real_g, 1).to(dev)
+        return out | {key: torch.stack(v, 2).to(dev) for key, v in pen.items()}
 
 
 def _pad(x: torch.Tensor, n: int) -> torch.Tensor:
@@ -361,10 +410,12 @@ def fit_adversarial(
                 sl = g.members
                 loss = g.d_term(real_scores=real_s[sl], fake_scores=fake_s[sl])
                 pen = torch.zeros_like(loss)
-                if g.gp_weight is not None:
+                for name, weight, knobs in g.penalties:
                     critic = lambda x, sl=sl: D(x, sl)  # noqa: E731
-                    eps = chunk["eps"][c, j, sl]
-                    pen = g.gp_weight * gradient_penalty(critic, real[sl], fake[sl], eps)
+                    needs = PENALTIES[name].needs
+                    draws = {n: chunk[f"{name}/{n}"][c, j, sl] for n in needs}
+                    value = PENALTIES[name].fn(critic, real[sl], fake[sl], **draws, **knobs)
+                    pen = pen + weight * value
                 parts.append(loss + pen)
                 pens.append(pen)
             d_loss = torch.cat(parts)
@@ -399,14 +450,15 @@ def fit_adversarial(
             fake_s, codes = D.energy_and_codes(fake)
         else:
             fake_s, codes = D(fake).squeeze(-1), None
-        g_loss = torch.cat(
-            [
-                g.g_term(fake_scores=fake_s[g.members], fake_codes=codes[g.members])
-                if g.wants_codes
-                else g.g_term(fake_scores=fake_s[g.members])
-                for g in groups
-            ]
-        )
+        parts = []
+        for g in groups:
+            args = {"fake_scores": fake_s[g.members]}
+            if g.wants_codes:
+                args["fake_codes"] = codes[g.members]
+            if g.wants_real:  # the relativistic losses: D's scores on a fresh real batch
+                args["real_scores"] = D(chunk["real_g"][c, g.members], g.members).squeeze(-1)
+            parts.append(g.g_term(**args))
+        g_loss = torch.cat(parts)
         grads = torch.autograd.grad(torch.where(alive, g_loss, 0).sum(), g_params)
         g_opt.step(grads, alive)
         g_loss = g_loss.detach()
