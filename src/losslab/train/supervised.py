@@ -40,7 +40,7 @@ import torch
 from losslab.data.supervised import Splits, SupervisedDataset
 from losslab.errors import BadInput
 from losslab.losses import get_loss
-from losslab.losses.classification import inverse_frequency_weights
+from losslab.losses.classification import inverse_frequency_weights, training_class_priors
 from losslab.metrics.supervised import classification_metrics, regression_metrics
 from losslab.nets import EnsembleMLP
 from losslab.rng import numpy_generator, torch_generator
@@ -128,6 +128,7 @@ class _Group:
     members: slice
     term: Callable[..., torch.Tensor]
     class_weights: bool
+    class_priors: bool
     binary: bool
     predicts_variance: bool
 
@@ -148,6 +149,7 @@ def _groups(members: tuple[SupervisedMember, ...], device: torch.device | str) -
                 members=slice(start, i),
                 term=spec.bind("loss", knobs),
                 class_weights=spec.training.get("class_weights") == "inverse-frequency",
+                class_priors=spec.training.get("class_priors") is True,
                 binary=bool(spec.training.get("binary", False)),
                 predicts_variance=bool(spec.training.get("predicts_variance", False)),
             )
@@ -186,6 +188,21 @@ class _Data:
             self.class_weights = _stack(
                 [inverse_frequency_weights(s.y_train, k) for s in splits], "class weight", device
             )
+            self.class_priors = _stack(
+                [training_class_priors(s.y_train, k) for s in splits], "class prior", device
+            )
+        else:
+            # A count loss (training["targets"] == "non-negative") has no meaning for y < 0.
+            for m in task.members:
+                if get_loss(m.loss).training.get("targets") != "non-negative":
+                    continue
+                parts = ("train", "val", "test")
+                low = min(float(np.min(getattr(s, f"y_{p}"))) for s in splits for p in parts)
+                if low < 0:
+                    raise BadInput(
+                        f"loss {m.loss!r} needs non-negative targets (counts), but dataset "
+                        f"{ds.name!r} has targets down to {low:g}"  # type: ignore[attr-defined]
+                    )
         self.n_train = splits[0].y_train.shape[0]
 
 
@@ -195,6 +212,8 @@ def _loss(groups: list[_Group], out: torch.Tensor, y: torch.Tensor, data: _Data)
         sl = g.members
         if data.classify:
             extra = {"class_weights": data.class_weights[sl]} if g.class_weights else {}
+            if g.class_priors:
+                extra["class_priors"] = data.class_priors[sl]
             parts.append(g.term(logits=out[sl], targets=y[sl], **extra))
         else:
             parts.append(g.term(prediction=out[sl], targets=y[sl]))

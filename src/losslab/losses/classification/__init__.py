@@ -19,7 +19,10 @@ so every loss stays finite for any logit:
 ``"classes"`` (K logits) or ``1`` (one logit, ``binary``). ``class-weighted-ce``
 declares ``training["class_weights"] = "inverse-frequency"``: the trainer then
 passes ``class_weights`` ``[S, K]`` computed by :func:`inverse_frequency_weights`
-from each member's *training* split.
+from each member's *training* split. ``logit-adjusted-ce``, ``balanced-softmax`` and
+``ldam`` declare ``training["class_priors"] = True``: the trainer then passes
+``class_priors`` ``[S, K]``, each member's training-split class frequencies
+(:func:`training_class_priors`); without them (a direct call) the priors are uniform.
 
 A numeric knob is a number or an ``[S]`` tensor, one value per member
 (:mod:`losslab.losses.knobs`): ``focal``'s ``gamma`` and ``label-smoothing-ce``'s
@@ -50,6 +53,16 @@ from losslab.losses.classification.class_weighted_ce import (
 )
 from losslab.losses.classification.multiclass_hinge import multiclass_hinge
 from losslab.losses.classification.mse_probabilities import mse_probabilities
+from losslab.losses.classification.gce import gce
+from losslab.losses.classification.sce import sce
+from losslab.losses.classification.bootstrap_ce import bootstrap_ce
+from losslab.losses.classification.logit_adjusted_ce import (
+    logit_adjusted_ce,
+    training_class_priors,
+)
+from losslab.losses.classification.balanced_softmax import balanced_softmax
+from losslab.losses.classification.ldam import ldam
+from losslab.losses.classification.poly1 import poly1
 # isort: on
 
 __all__ = [
@@ -68,4 +81,12 @@ __all__ = [
     "inverse_frequency_weights",
     "multiclass_hinge",
     "mse_probabilities",
+    "gce",
+    "sce",
+    "bootstrap_ce",
+    "logit_adjusted_ce",
+    "training_class_priors",
+    "balanced_softmax",
+    "ldam",
+    "poly1",
 ]
