@@ -5,6 +5,8 @@ taken by keyword, and returns one value per ensemble member:
 
 * ``real_scores``: ``[S, B]`` outputs on real samples,
 * ``fake_scores``: ``[S, B]`` outputs on generated samples,
+* ``real_scores`` in a generator term (the relativistic losses ``rsgan``, ``ragan``): the
+  discriminator's outputs on a fresh real batch, which the trainer supplies,
 * ``fake_codes``: ``[S, B, c]`` the autoencoder discriminator's codes of the generated
   samples (EBGAN's generator term only),
 * result: ``Tensor[S]``, the mean over the batch axis of each member (never over members).
@@ -22,13 +24,15 @@ once ``sigmoid`` rounds to 0 or 1).
 
 A term accepts exactly the keyword arguments it uses, so a trainer can pass
 ``spec.hyperparameters()`` filtered by the term's signature. Weight clipping and
-the gradient penalty are not loss terms: the trainer applies them, as declared in
-each spec's ``training`` dict (see :mod:`losslab.losses.penalties`).
+the penalties (gradient penalty, one-sided, R1, R2, DRAGAN) are not loss terms: the trainer
+applies them, as declared in each spec's ``training`` dict (``training["penalties"]``, see
+:mod:`losslab.losses.penalties`).
 
 A numeric knob is a number or an ``[S]`` tensor, one value per member
 (:mod:`losslab.losses.knobs`): ``lsgan``'s targets ``a``, ``b``, ``c`` and ``ebgan``'s
 ``margin`` are broadcast against the ``[S, B]`` scores, ``pt_weight`` scales a per-member
-value. The trainer-read knobs (``clip``, ``gp_weight``, ``code_dim``) are the trainer's to
+value. The trainer-read knobs (``clip``, the penalty weights ``gp_weight``, ``lp_weight``,
+``gamma``, ``dragan_weight`` and DRAGAN's ``c``, ``code_dim``) are the trainer's to
 apply; ``code_dim`` changes the network and stays a number.
 
 The package holds one module per loss (its terms and its card), registered in the order
@@ -62,6 +66,14 @@ from losslab.losses.adversarial.ebgan import (
     ebgan_generator,
     pulling_away_term,
 )
+from losslab.losses.adversarial.wgan_lp import wgan_lp_discriminator, wgan_lp_generator
+from losslab.losses.adversarial.nonsaturating_r1 import (
+    nonsaturating_r1_discriminator,
+    nonsaturating_r1_generator,
+)
+from losslab.losses.adversarial.dragan import dragan_discriminator, dragan_generator
+from losslab.losses.adversarial.rsgan import rsgan_discriminator, rsgan_generator
+from losslab.losses.adversarial.ragan import ragan_discriminator, ragan_generator
 # isort: on
 
 __all__ = [
@@ -89,4 +101,14 @@ __all__ = [
     "ebgan_discriminator",
     "ebgan_generator",
     "pulling_away_term",
+    "wgan_lp_discriminator",
+    "wgan_lp_generator",
+    "nonsaturating_r1_discriminator",
+    "nonsaturating_r1_generator",
+    "dragan_discriminator",
+    "dragan_generator",
+    "rsgan_discriminator",
+    "rsgan_generator",
+    "ragan_discriminator",
+    "ragan_generator",
 ]
