@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from losslab.data import make_dataset
+from losslab.errors import BadInput
 from losslab.losses import get_loss
 from losslab.rng import numpy_generator
 from losslab.train.optim import OptimizerSettings
@@ -101,3 +102,8 @@ def test_the_priors_passed_are_the_members_training_split_class_frequencies(monk
         y = ds.splits(numpy_generator(11, m.seed, "split")).y_train
         counts = np.bincount(y, minlength=ds.n_classes)
         np.testing.assert_allclose(seen[0][s].numpy(), counts / counts.sum(), rtol=1e-6)
+
+
+def test_a_count_loss_on_negative_targets_is_bad_input_naming_targets():
+    with pytest.raises(BadInput, match="non-negative targets"):
+        train_supervised(task([member(0, "poisson-nll", 0)], {"name": "linear-gaussian"}, 1))

@@ -20,6 +20,10 @@ A numeric knob is a number or an ``[S]`` tensor, one value per member
 (:mod:`losslab.losses.knobs`): ``huber``'s ``delta``, ``quantile``'s ``tau`` and
 ``gaussian-nll``'s ``beta`` are broadcast against the ``[S, B]`` residuals.
 
+The count losses ``poisson-nll`` and ``tweedie-nll`` read their output as a log-mean
+:math:`\eta=\log\mu` (``training["link"] == "log"``) and need non-negative targets
+(``training["targets"] == "non-negative"``: the supervised trainer refuses other data).
+
 The package holds one module per loss (its terms and its card), registered in the order
 imported below, which is the catalogue's order; ``_common`` holds what several cards share.
 """
@@ -39,6 +43,10 @@ from losslab.losses.regression.huber import huber
 from losslab.losses.regression.log_cosh import log_cosh
 from losslab.losses.regression.quantile import quantile
 from losslab.losses.regression.gaussian_nll import gaussian_nll
+from losslab.losses.regression.poisson_nll import poisson_nll
+from losslab.losses.regression.tweedie_nll import tweedie_nll
+from losslab.losses.regression.barron import barron, barron_rho
+from losslab.losses.regression.cauchy import cauchy
 # isort: on
 
 __all__ = [
@@ -53,4 +61,9 @@ __all__ = [
     "log_cosh",
     "quantile",
     "gaussian_nll",
+    "poisson_nll",
+    "tweedie_nll",
+    "barron",
+    "barron_rho",
+    "cauchy",
 ]

@@ -34,17 +34,24 @@ def gaussian_nll(*, prediction: Tensor, targets: Tensor, beta: Knob) -> Tensor:
     with ``prediction[..., 0]`` :math:`=\mu` and ``prediction[..., 1]``
     :math:`=\log\sigma^2`; :math:`\operatorname{sg}` stops the gradient. ``beta = 0``
     is the plain Gaussian NLL (Nix & Weigend 1994); ``beta > 0`` is beta-NLL (Seitzer
-    et al. 2022). ``prediction``: ``[S, B, 2]``; ``targets``: ``[S, B]``; ``beta``: a number
-    or per-member ``[S]``; returns ``[S]``.
+    et al. 2022), whose factor :math:`\operatorname{sg}(\sigma^{2\beta})/\sigma^2` is
+    evaluated as one exponential, :math:`\exp(\operatorname{sg}(\beta s)-s)` with
+    :math:`s=\log\sigma^2`, so it stays finite wherever the product is. ``prediction``:
+    ``[S, B, 2]``; ``targets``: ``[S, B]``; ``beta``: a number or per-member ``[S]``; returns
+    ``[S]``.
     """
     r = _residual(prediction, targets, width=2)
     log_var = prediction[..., 1]
-    nll = 0.5 * (log_var + r.pow(2) * torch.exp(-log_var))
     beta = broadcast_knob(beta, log_var)
-    # A per-member beta always takes the weighted path: exp(0 * log_var) is exactly 1, so a
-    # member with beta = 0 still gets the plain NLL.
-    if isinstance(beta, Tensor) or beta != 0.0:
-        nll = torch.exp(beta * log_var).detach() * nll
+    if not isinstance(beta, Tensor) and beta == 0.0:
+        nll = 0.5 * (log_var + r.pow(2) * torch.exp(-log_var))
+    else:
+        # sg(sigma^(2 beta)) * r^2 / sigma^2 is combined in log space, exp(sg(beta s) - s):
+        # multiplying exp(-s) by exp(beta s) overflows in float32 once s < -88 although the
+        # product is finite. Value and gradients are those of the product (the weight stays
+        # detached); a per-member beta of 0 gives exp(-s) exactly, the plain NLL.
+        weight_log = (beta * log_var).detach()
+        nll = 0.5 * (torch.exp(weight_log) * log_var + r.pow(2) * torch.exp(weight_log - log_var))
     return (nll + 0.5 * LOG_2PI).mean(dim=1)
 
 
