@@ -112,7 +112,7 @@ def one_sided_penalty(critic: Critic, real: Tensor, fake: Tensor, eps: Tensor) -
     :func:`gradient_penalty`; returns ``Tensor[S]``.
 
     Reference: Petzka, Fischer, Lukovnikov (2018), *On the regularization of Wasserstein
-    GANs*, eq. (8).
+    GANs* (ICLR 2018).
     """
     _check(real, fake)
     norms = _input_gradient_norms(critic, eps * real + (1.0 - eps) * fake)
@@ -173,7 +173,7 @@ def dragan_penalty(
     knob. ``fake`` is not used. Returns ``Tensor[S]``.
 
     Reference: Kodali, Abernethy, Hays, Kira (2017), *On Convergence and Stability of GANs*,
-    eq. (1) and Sec. 4.
+    and the authors' released code.
     """
     _check(real, fake)
     sigma = real.flatten(1).std(dim=1, correction=0).reshape(-1, *([1] * (real.dim() - 1)))

@@ -74,6 +74,15 @@ from losslab.losses.adversarial.nonsaturating_r1 import (
 from losslab.losses.adversarial.dragan import dragan_discriminator, dragan_generator
 from losslab.losses.adversarial.rsgan import rsgan_discriminator, rsgan_generator
 from losslab.losses.adversarial.ragan import ragan_discriminator, ragan_generator
+from losslab.losses.adversarial.fgan_kl import fgan_kl_discriminator, fgan_kl_generator
+from losslab.losses.adversarial.fgan_reverse_kl import (
+    fgan_reverse_kl_discriminator,
+    fgan_reverse_kl_generator,
+)
+from losslab.losses.adversarial.fgan_pearson import (
+    fgan_pearson_discriminator,
+    fgan_pearson_generator,
+)
 # isort: on
 
 __all__ = [
@@ -111,4 +120,10 @@ __all__ = [
     "rsgan_generator",
     "ragan_discriminator",
     "ragan_generator",
+    "fgan_kl_discriminator",
+    "fgan_kl_generator",
+    "fgan_reverse_kl_discriminator",
+    "fgan_reverse_kl_generator",
+    "fgan_pearson_discriminator",
+    "fgan_pearson_generator",
 ]

@@ -65,8 +65,8 @@ register(
                 r"$0.5\cdot\operatorname{std}(x)\cdot U[0,1)$ noise and takes a uniform point "
                 r"on the segment to it: $\hat x=x+\epsilon\,c\,\sigma_x u$ with $c=0.5$; the "
                 r"paper writes $\delta\sim\mathcal N(0,cI)$.",
-                r"**Defaults.** $\lambda=10$ and $c=0.5$ as in the paper's experiments; the "
-                r"generator term is unchanged.",
+                r"**Defaults.** $\lambda=10$ as in the paper and $c=0.5$ as in the authors' "
+                r"code; the generator term is the non-saturating one.",
             ),
             optimum_or_divergence=(
                 r"Same fixed point as the BCE game, $p_g=p_{\text{data}}$ with "
@@ -77,8 +77,8 @@ register(
             used_by=(
                 "DRAGAN (Kodali et al. 2017): DCGAN architectures on CIFAR-10, CelebA, toy "
                 "mixtures, including architectures where the vanilla GAN fails",
-                "Anime face generation and other GitHub-era GAN projects that adopted DRAGAN "
-                "for its stability with small data",
+                "Jin et al. 2017, anime character generation (MakeGirlsMoe): DRAGAN's penalty "
+                "for stable training",
                 "StudioGAN and compare_gan ship it as a penalty beside WGAN-GP",
             ),
             why=(
