@@ -24,8 +24,15 @@ NAMES = (
     "class-weighted-ce",
     "multiclass-hinge",
     "mse-probabilities",
+    "gce",
+    "sce",
+    "bootstrap-ce",
+    "logit-adjusted-ce",
+    "balanced-softmax",
+    "ldam",
+    "poly1",
 )
-TENSOR_ARGS = {"logits", "targets", "class_weights"}
+TENSOR_ARGS = {"logits", "targets", "class_weights", "class_priors"}
 
 # Two members, three samples, four classes; moderate and large logits.
 LOGITS = [
@@ -323,7 +330,8 @@ def test_card_is_complete_and_its_example_runs(name, capsys):
         assert isinstance(ref, Reference) and ref.authors and ref.title and ref.year > 1900
     for knob in card.hyperparameters.values():
         assert isinstance(knob, Hyperparameter) and knob.doc
-        assert knob.low is not None  # every knob states its range
+        # every knob states its range: numbers a low bound, text knobs their choices
+        assert knob.low is not None or knob.choices is not None
     exec(compile(card.example, f"<{name}>", "exec"), {"__name__": "__example__"})
     assert "tensor(" in capsys.readouterr().out
     assert len(card.example.strip().splitlines()) <= 10

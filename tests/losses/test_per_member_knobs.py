@@ -26,6 +26,10 @@ S, B, K, D, CODE = 3, 6, 4, 2, 3
 TRAINER_READ = {
     ("wgan-clip", "clip"),
     ("wgan-gp", "gp_weight"),
+    ("wgan-lp", "lp_weight"),
+    ("nonsaturating-r1", "gamma"),
+    ("dragan", "dragan_weight"),
+    ("dragan", "c"),
     ("contrastive-divergence", "step_size"),
     ("contrastive-divergence", "noise"),
     ("contrastive-divergence", "reinit_prob"),

@@ -16,7 +16,10 @@ from scipy import stats
 from losslab.losses import get_loss, regression
 from losslab.losses.registry import Hyperparameter, Reference, all_losses
 
-NAMES = ("mse", "mae", "huber", "log-cosh", "quantile", "gaussian-nll")
+NAMES = (
+    "mse", "mae", "huber", "log-cosh", "quantile", "gaussian-nll",
+    "poisson-nll", "tweedie-nll", "barron", "cauchy",
+)
 TENSOR_ARGS = {"prediction", "targets"}
 
 # Two members, five samples: residuals inside and far outside delta = 1.

@@ -54,7 +54,8 @@ class WhyCurve:
 
 
 def _label(spec: LossSpec, hparams: dict[str, float]) -> str:
-    knobs = ", ".join(f"{k}={v:g}" for k, v in hparams.items())
+    knobs = ", ".join(f"{k}={v:g}" if isinstance(v, int | float) else f"{k}={v}"
+                      for k, v in hparams.items())
     return f"{spec.name} ({knobs})" if knobs else spec.name
 
 

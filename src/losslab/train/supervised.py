@@ -131,6 +131,7 @@ class _Group:
     class_priors: bool
     binary: bool
     predicts_variance: bool
+    log_link: bool  # the first output is log(mean) (count losses): the point is exp of it
 
 
 def _groups(members: tuple[SupervisedMember, ...], device: torch.device | str) -> list[_Group]:
@@ -152,6 +153,7 @@ def _groups(members: tuple[SupervisedMember, ...], device: torch.device | str) -
                 class_priors=spec.training.get("class_priors") is True,
                 binary=bool(spec.training.get("binary", False)),
                 predicts_variance=bool(spec.training.get("predicts_variance", False)),
+                log_link=spec.training.get("link") == "log",
             )
         )
         start = i
@@ -287,10 +289,13 @@ class _Evaluator:
         self.net, self.groups, self.data = net, groups, data
         self.binary = [False] * len(task.members)
         self.predicts_variance = [False] * len(task.members)
+        log_link = [False] * len(task.members)
         for g in groups:
             for s in range(g.members.start, g.members.stop):
                 self.binary[s] = g.binary
                 self.predicts_variance[s] = g.predicts_variance
+                log_link[s] = g.log_link
+        self.log_link = torch.tensor(log_link, device=next(net.parameters()).device)
         self.steps: list[int] = []
         self.values: list[list[dict[str, float]]] = []
 
@@ -302,6 +307,7 @@ class _Evaluator:
         out = self.net(x)
         loss = _loss(self.groups, out, y, self.data)
         out_np, y_np = out.cpu().double().numpy(), y.cpu().numpy()
+        points = self._points(out).cpu().double().numpy()
         rows: list[dict[str, float]] = []
         for s in range(out_np.shape[0]):
             if not bool(alive[s]) or not np.isfinite(out_np[s]).all():
@@ -310,7 +316,7 @@ class _Evaluator:
             if self.data.classify:
                 rows.append(classification_metrics(self._probs(out_np[s], s), y_np[s]))
                 continue
-            point = out_np[s, :, 0]
+            point = points[s]
             if self.predicts_variance[s]:
                 var: np.ndarray | float = np.exp(out_np[s, :, 1])
             elif val_var is None:  # on the validation split itself
@@ -319,6 +325,14 @@ class _Evaluator:
                 var = val_var[s]
             rows.append(regression_metrics(y_np[s], point, var))
         return rows, loss, out_np
+
+    def _points(self, out: torch.Tensor) -> torch.Tensor:
+        """Each member's point prediction ``[S, B]``: the first output, or its exp where
+        that output is a log-mean (a count loss's log link)."""
+        first = out[..., 0]
+        if not bool(self.log_link.any()):
+            return first
+        return torch.where(self.log_link[:, None], first.clamp(max=80.0).exp(), first)
 
     def _probs(self, logits: np.ndarray, s: int) -> np.ndarray:
         if self.binary[s]:
@@ -340,7 +354,7 @@ class _Evaluator:
         val_var = None
         if not self.data.classify:
             with torch.no_grad():
-                point = self.net(self.data.x_val)[..., 0]
+                point = self._points(self.net(self.data.x_val))
                 val_var = ((self.data.y_val - point) ** 2).mean(1).cpu().double().tolist()
         rows, _, _ = self._metrics(self.data.x_test, self.data.y_test, alive, val_var)
         return rows

@@ -17,6 +17,7 @@ from losslab.losses.registry import (
     Hyperparameter,
     LossSpec,
     Reference,
+    Search,
     register,
 )
 
@@ -102,26 +103,26 @@ register(
             hyperparameters={
                 "dragan_weight": Hyperparameter(
                     default=10.0,
+                    search=Search.log_uniform(0.1, 100),
                     low=0.0,
                     doc=(
                         r"Penalty weight $\lambda$: the trainer adds "
                         r"$\lambda\cdot$`penalties.dragan_penalty` to the discriminator "
-                        "loss. Paper value 10; must be >= 0. Not tuned: the tuner searches "
-                        "only knobs a loss term takes or that the trainer-read list names; "
-                        "the range worth searching is log-uniform over [0.1, 100], a decade "
+                        "loss. Paper value 10; must be >= 0. Searched log-uniform over "
+                        "[0.1, 100], a decade "
                         "either side of the paper's 10 (as Lucic et al. 2018 did for "
                         "penalty weights)."
                     ),
                 ),
                 "c": Hyperparameter(
                     default=0.5,
+                    search=Search.uniform(0.1, 2),
                     low=0.0,
                     doc=(
                         r"Noise scale $c$, relative to the real batch's standard deviation: "
                         r"points are $x+\epsilon\,c\,\sigma_x u$. 0.5 as in the authors' "
-                        "code; must be >= 0. Not tuned: the tuner searches only knobs a loss "
-                        "term takes or that the trainer-read list names; the range worth "
-                        "searching is uniform over [0.1, 2] (from well inside the data's "
+                        "code; must be >= 0. Searched uniform over [0.1, 2] (from well "
+                        "inside the data's "
                         "spread to beyond it)."
                     ),
                 ),

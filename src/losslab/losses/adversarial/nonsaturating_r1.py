@@ -16,6 +16,7 @@ from losslab.losses.registry import (
     LossSpec,
     OptimizerDefaults,
     Reference,
+    Search,
     register,
 )
 
@@ -122,16 +123,16 @@ register(
             hyperparameters={
                 "gamma": Hyperparameter(
                     default=10.0,
+                    search=Search.log_uniform(0.01, 100),
                     low=0.0,
                     doc=(
                         r"R1 weight $\gamma$: the trainer adds "
                         r"$\gamma\cdot$`penalties.r1_penalty` "
                         r"($=\frac{\gamma}{2}\mathbb{E}\|\nabla_x\ell(x)\|^2$) to the "
                         "discriminator loss. StyleGAN's default 10 (FFHQ); Mescheder et al. "
-                        "2018 used 10 as well; 0 removes the penalty; must be >= 0. Not "
-                        "tuned: the tuner searches only knobs a loss term takes or that the "
-                        "trainer-read list names; the range worth searching is log-uniform "
-                        "over [0.01, 100] (StyleGAN2-ADA's settings run from 0.01 on CIFAR-10 "
+                        "2018 used 10 as well; 0 removes the penalty; must be >= 0. "
+                        "Searched log-uniform over [0.01, 100] (StyleGAN2-ADA's settings run "
+                        "from 0.01 on CIFAR-10 "
                         "to 10 on FFHQ at 1024 px; a decade above for data at other scales)."
                     ),
                 ),

@@ -16,6 +16,7 @@ from losslab.losses.registry import (
     LossSpec,
     OptimizerDefaults,
     Reference,
+    Search,
     register,
 )
 
@@ -98,14 +99,14 @@ register(
             hyperparameters={
                 "lp_weight": Hyperparameter(
                     default=10.0,
+                    search=Search.log_uniform(0.01, 100),
                     low=0.0,
                     doc=(
                         r"One-sided penalty weight $\lambda$: the trainer adds "
                         r"$\lambda\cdot$`penalties.one_sided_penalty` to the critic loss. "
                         "Default 10, WGAN-GP's value, so that the two losses differ only in "
-                        "the penalty's side; must be >= 0. Not tuned: the tuner searches only "
-                        "knobs a loss term takes or that the trainer-read list names; the "
-                        "range worth searching is log-uniform over [0.01, 100], the same as "
+                        "the penalty's side; must be >= 0. Searched log-uniform over [0.01, 100], "
+                        "the same as "
                         "wgan-gp's gp_weight (from below the WGAN-GP toy script's 0.1 to the "
                         "top of Lucic et al. 2018's range)."
                     ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
@@ -128,6 +130,7 @@ register(
             hyperparameters={
                 "alpha": Hyperparameter(
                     default=1.0,
+                    low=-math.inf,  # any real shape; -inf is the Welsch/Leclerc limit
                     search=Search.uniform(-2, 2),
                     doc=(
                         r"Shape $\alpha$: 2 L2, 1 pseudo-Huber (the default: Barron's adaptive "
