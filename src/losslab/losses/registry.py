@@ -181,9 +181,13 @@ class LossSpec:
     ``terms`` maps a role to a pure function returning one value per member
     (``Tensor[S]``). Adversarial losses have the roles ``discriminator`` and
     ``generator``. ``training`` holds the trainer-facing defaults that come with
-    the loss in its paper: ``n_critic``; ``weight_clip``, ``gradient_penalty`` and
-    ``hinge_margin`` name the hyper-parameter that holds the clip bound / the penalty
-    weight / the margin of an energy hinge; ``discriminator`` is ``"autoencoder"`` for
+    the loss in its paper: ``n_critic``; ``weight_clip`` and ``hinge_margin`` name the
+    hyper-parameter that holds the clip bound / the margin of an energy hinge;
+    ``penalties`` maps each penalty the critic loss adds (:data:`losses.penalties.PENALTIES`:
+    ``gradient-penalty``, ``one-sided``, ``r1``, ``r2``, ``dragan``) to the knob holding its
+    weight (the older single key ``gradient_penalty`` is still read);
+    ``class_weights``/``class_priors`` ask the supervised trainer for the training split's
+    class weights or frequencies; ``discriminator`` is ``"autoencoder"`` for
     a loss whose critic is an autoencoder (EBGAN); ``method`` names the trainer method of
     an energy or diffusion loss.
     """

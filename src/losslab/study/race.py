@@ -15,7 +15,7 @@ model of a round is
 .. math::  t = k \cdot T \cdot (A + \textstyle\sum_m w_m) + e \cdot S
 
 with ``T`` steps, ``S`` members of work units ``w_m`` (supervised: 1; adversarial:
-one generator step plus ``n_critic`` discriminator steps, doubled for a gradient
+one generator step plus ``n_critic`` discriminator steps, plus one per declared
 penalty), a per-step overhead ``A`` and a per-member evaluation cost ``e`` measured
 from our own held-out evaluation. ``k`` is re-estimated from every finished round.
 The time left (the budget x :data:`TARGET_SHARE`, less what has been spent) is planned
@@ -55,6 +55,7 @@ from losslab.data.files import Table
 from losslab.data.profile import Profile
 from losslab.errors import BadInput
 from losslab.losses import get_loss
+from losslab.losses.penalties import declared_penalties
 from losslab.metrics import sample_metrics
 from losslab.report.stats import MIN_PAIRS, ranking
 from losslab.study.candidates import Plan
@@ -148,7 +149,8 @@ def unit_weight(loss: str) -> float:
         return 1.0
     if spec.family == "adversarial":
         n_critic = int(spec.training.get("n_critic", 1))
-        return 1.0 + n_critic * (2.0 if spec.training.get("gradient_penalty") else 1.0)
+        penalties = len(declared_penalties(spec.training))
+        return 1.0 + n_critic * (1.0 + penalties)  # each penalty about one more critic pass
     knobs = spec.hyperparameters()
     return 1.0 + float(knobs.get("langevin_steps", 0))  # an MCMC step costs a network pass
 
