@@ -15,10 +15,14 @@ and the reverse KL over the mixture's modes.
 
 * ``softmax-ce`` always: the maximum-likelihood baseline;
 * ``sigmoid-bce`` when there are exactly 2 classes;
-* ``class-weighted-ce`` and ``focal`` when the classes are imbalanced
+* ``class-weighted-ce``, ``focal``, ``logit-adjusted-ce`` (Menon et al. 2021) and
+  ``balanced-softmax`` (Ren et al. 2020) when the classes are imbalanced
   (largest / smallest class >= 3);
 * ``label-smoothing-ce`` when classes overlap (5-NN cross-validated error >= 10%)
   or the data are small (< 1000 rows), where over-confident fits hurt;
+* ``gce`` (Zhang & Sabuncu 2018) and ``sce`` (Wang et al. 2019) when classes overlap:
+  overlap is what noisy labels look like to a profile, and these losses stop a network
+  from memorising flipped labels;
 * ``multiclass-hinge`` when classes are well separated (5-NN error < 5%): only the
   margin matters there;
 * never ``mse-probabilities`` (the catalogue's cautionary case).
@@ -28,8 +32,9 @@ The score is the balanced accuracy when the classes are imbalanced, else the acc
 **regress** --
 
 * ``mse`` always: the maximum-likelihood baseline under Gaussian noise;
-* ``huber``, ``log-cosh`` and ``mae`` when the linear-fit residuals have outliers
-  (>= 1% with robust |z| > 3.5) or heavy tails (excess kurtosis > 1);
+* ``huber``, ``log-cosh``, ``mae`` and ``cauchy`` (whose influence falls back to zero for
+  gross outliers) when the linear-fit residuals have outliers (>= 1% with robust
+  |z| > 3.5) or heavy tails (excess kurtosis > 1);
 * ``mae`` also when the residuals are skewed (|skewness| > 1): the median, not the mean;
 * ``gaussian-nll`` when the noise is heteroscedastic (Breusch-Pagan p < 0.01);
 * ``huber`` when no rule above added a challenger (it equals MSE near 0, so it is
@@ -139,12 +144,13 @@ def _classify(p: Profile) -> Plan:
         _add(cands, "sigmoid-bce", "2 classes: one logit with binary cross-entropy")
     if p.imbalanced:
         why = f"imbalanced classes (largest/smallest = {p.imbalance_ratio:.1f} >= 3)"
-        _add(cands, "class-weighted-ce", why)
-        _add(cands, "focal", why)
+        for loss in ("class-weighted-ce", "focal", "logit-adjusted-ce", "balanced-softmax"):
+            _add(cands, loss, why)
     if p.overlapping:
-        _add(
-            cands, "label-smoothing-ce", f"overlapping classes (5-NN error {p.overlap:.1%} >= 10%)"
-        )
+        why = f"overlapping classes (5-NN error {p.overlap:.1%} >= 10%)"
+        _add(cands, "label-smoothing-ce", why)
+        for loss in ("gce", "sce"):
+            _add(cands, loss, why + ": noisy labels look like this; a noise-robust loss")
     elif p.n < 1000:
         _add(
             cands,
@@ -178,7 +184,7 @@ def _regress(p: Profile) -> Plan:
                 f"heavy-tailed residuals (excess kurtosis {p.residual_excess_kurtosis:.1f} > 1)"
             )
         why = "; ".join(facts)
-        for loss in ("huber", "log-cosh", "mae"):
+        for loss in ("huber", "log-cosh", "mae", "cauchy"):
             _add(cands, loss, why)
     if p.skewed_residuals:
         _add(cands, "mae", f"skewed residuals (skewness {p.residual_skewness:.2f}): the median")

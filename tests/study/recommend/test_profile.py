@@ -59,7 +59,21 @@ def test_imbalance_and_rules():
     plan = choose(p)
     names = [c.loss for c in plan.candidates]
     assert {"softmax-ce", "class-weighted-ce", "focal", "sigmoid-bce"} <= set(names)
+    # the logit-adjustment family (issue 18) joins for imbalance, and says why
+    why = {c.loss: c.reason for c in plan.candidates}
+    assert "imbalanced classes" in why["logit-adjusted-ce"] and "balanced-softmax" in why
     assert plan.metric == "balanced_accuracy"
+
+
+def test_overlapping_classes_bring_noise_robust_losses():
+    rng = np.random.default_rng(6)
+    y = rng.integers(0, 3, 600)
+    x = rng.standard_normal((600, 2)) + 0.6 * y[:, None]  # heavily overlapping classes
+    df = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": y})
+    p = profile(load(df, "classify", target="y"), "classify")
+    assert p.overlap >= 0.10
+    names = [c.loss for c in choose(p).candidates]
+    assert {"label-smoothing-ce", "gce", "sce"} <= set(names)
 
 
 def test_regression_outliers_bring_robust_losses():
@@ -72,4 +86,4 @@ def test_regression_outliers_bring_robust_losses():
     p = profile(load(df, "regress", target="y"), "regress")
     assert p.outlier_fraction > 0.01
     names = [c.loss for c in choose(p).candidates]
-    assert names[0] == "mse" and {"huber", "mae", "log-cosh"} <= set(names)
+    assert names[0] == "mse" and {"huber", "mae", "log-cosh", "cauchy"} <= set(names)
