@@ -413,8 +413,8 @@ def fit_adversarial(
                 for name, weight, knobs in g.penalties:
                     critic = lambda x, sl=sl: D(x, sl)  # noqa: E731
                     needs = PENALTIES[name].needs
-                    draws = {n: chunk[f"{name}/{n}"][c, j, sl] for n in needs}
-                    value = PENALTIES[name].fn(critic, real[sl], fake[sl], **draws, **knobs)
+                    drawn = {n: chunk[f"{name}/{n}"][c, j, sl] for n in needs}
+                    value = PENALTIES[name].fn(critic, real[sl], fake[sl], **drawn, **knobs)
                     pen = pen + weight * value
                 parts.append(loss + pen)
                 pens.append(pen)
