@@ -295,6 +295,21 @@ def test_seeds_1e9_is_refused_with_a_memory_estimate_in_under_2s(tmp_path, capsy
     assert not (tmp_path / "out").exists()
 
 
+def test_seeds_1e9_is_refused_by_a_cold_process_in_under_2s(tmp_path):
+    """A fresh `losslab run` process: the member count is checked from the file before
+    torch (about 2 s to import alone) is loaded."""
+    script = shutil.which("losslab") or pytest.skip("the losslab console script is not installed")
+    argv = run_args(tmp_path, seeds=10**9)
+    started = time.perf_counter()
+    proc = subprocess.run([script, *argv], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)
+    elapsed = time.perf_counter() - started
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "1,000,000,000 members" in proc.stderr and "TB of memory" in proc.stderr
+    assert elapsed < 2, elapsed
+    assert not (tmp_path / "out").exists()
+
+
 # -- recommend --out is checked before the race ------------------------------------------
 @pytest.mark.parametrize("where", ["file", "devnull", "under-a-file"])
 def test_recommend_out_unusable_exits_2_before_training(tmp_path, capsys, monkeypatch, where):

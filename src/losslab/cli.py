@@ -335,6 +335,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    _check_raw_counts(args)
     from losslab.study.config import load_study_config
 
     # validated before the runner's imports (plotting, POT, Optuna): bad input is
@@ -379,6 +380,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(summary["tuning_info"]["sentence"])
     print(f"report: {result.out_dir / 'report.html'}  store: {result.db_path}")
     return 0
+
+
+def _check_raw_counts(args: argparse.Namespace) -> None:
+    """A study too large to plan is refused before torch is imported (seconds on a cold
+    start); the config file's other problems are reported by full validation."""
+    import tomllib
+    from pathlib import Path
+
+    from losslab.study.bounds import check_raw_counts
+
+    try:
+        raw = tomllib.loads(Path(args.config).read_text())
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return
+    for section, key, value in (("study", "seeds", args.seeds), ("tune", "trials", args.tune)):
+        table = raw.setdefault(section, {})
+        if value is not None and isinstance(table, dict):
+            table[key] = value
+    if all(isinstance(raw.get(k), dict) for k in ("study", "tune")):
+        check_raw_counts(raw, args.config)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:

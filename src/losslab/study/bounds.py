@@ -83,6 +83,40 @@ def _training_rows(dataset: Any) -> int | None:
     return n - round(n * dataset.test_fraction) - round(n * dataset.val_fraction)
 
 
+def member_count(
+    n_losses: int, n_datasets: int, seeds: int, trials: int = 0, search_seeds: int = 1
+) -> int:
+    """Members a study plans at most: every loss on every dataset on the study's seeds
+    (twice when tuned: at the defaults and at the best trial), plus the tuning trials."""
+    return n_datasets * n_losses * (seeds * (2 if trials else 1) + trials * search_seeds)
+
+
+def check_raw_counts(raw: dict[str, Any], source: str) -> None:
+    """The member count alone, from the config file's raw table, before anything heavy is
+    imported: a study beyond :data:`MAX_MEMBERS` is refused at once, with the least
+    memory its members would need. Anything malformed is left to full validation."""
+
+    def integer(table: Any, key: str, default: int) -> int | None:
+        value = table.get(key, default) if isinstance(table, dict) else default
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    data, losses = raw.get("data", {}), raw.get("losses", [])
+    seeds = integer(raw.get("study", {}), "seeds", 8)
+    trials = integer(raw.get("tune", {}), "trials", 0)
+    search_seeds = integer(raw.get("tune", {}), "search_seeds", 1)
+    if None in (seeds, trials, search_seeds) or not isinstance(losses, list):
+        return
+    n_data = len(data) if isinstance(data, list) else 1
+    count = member_count(len(losses), n_data, seeds, trials, search_seeds)
+    if count > MAX_MEMBERS:
+        raise BadInput(
+            f"{source}: the study would plan {count:,} members (over {MAX_MEMBERS:,}), and "
+            f"would need at least {human(count * MEMBER_OBJECT)} of memory for their records "
+            f"alone (this machine has {human(memory_limit())}); lower study.seeds or "
+            "tune.trials"
+        )
+
+
 def study_memory(config: Any) -> tuple[float, dict[str, float]]:
     """``(bytes, parts)``: the estimate for the whole study, and its largest parts
     (``members``: kept per member until the report, ``ensemble``: one ensemble training)."""
@@ -92,7 +126,7 @@ def study_memory(config: Any) -> tuple[float, dict[str, float]]:
     tune = getattr(config, "tune", None)
     trials = int(getattr(tune, "trials", 0) or 0)
     search_seeds = int(getattr(tune, "search_seeds", 1) or 1)
-    per_dataset = n_losses * (config.study.seeds * (2 if trials else 1) + trials * search_seeds)
+    per_dataset = member_count(n_losses, 1, config.study.seeds, trials, search_seeds)
     members = per_dataset * len(datasets)
     ensemble = min(t.max_ensemble, per_dataset)
     rows = t.steps // t.record_interval + 2
