@@ -373,21 +373,20 @@ def build_report(store: RunStore, study_id: int, out_dir: Path) -> dict[str, Any
     ranked = _staged(rank_by_dataset(split["default"] if split else members), "default")
     if split:
         ranked += _staged(rank_by_dataset(split["tuned"]), "tuned")
+    # what the figures rank: the shown members (a tuned study's "<loss> (tuned)" among them)
+    shown_ranked = rank_by_dataset(members) if split else ranked
     generative = any(
         get_loss(m["registry_name"]).family in GENERATIVE_FAMILIES for m in members
     )
     diagnoses: list[dict[str, Any]] = []
     if generative:
         data = load_loss_data(store, members)
-        shown_ranked = rank_by_dataset(members) if split else ranked
         figures = write_figures(fig_dir, data, members, shown_ranked, store.samples)
         figures += write_figures_2d(fig_dir, store, members)
         figures += _image_figures(fig_dir, data, study["config"])
         diagnoses = diagnose(members, store.series, _n_modes(study["config"]))
     else:
-        figures = _supervised_figures(
-            fig_dir, members, rank_by_dataset(members) if split else ranked
-        )
+        figures = _supervised_figures(fig_dir, members, shown_ranked)
     extra: dict[str, Any] = {}
     if split:
         n_modes = _n_modes(study["config"])

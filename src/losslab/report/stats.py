@@ -20,16 +20,12 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-METRIC_DIRECTION: dict[str, str] = {
-    "modes": "max",
-    "high_quality": "max",
-    "digit_modes": "max",
-    "digit_confident": "max",
-    "accuracy": "max",
-    "balanced_accuracy": "max",
-    "macro_f1": "max",
-}
-"""Metrics where higher is better; every metric not listed is lower-is-better."""
+from losslab.metrics.direction import (  # noqa: F401 - re-exported: reports use them
+    DATASET_SEP,
+    METRIC_DIRECTION,
+    base_metric,
+    direction,
+)
 
 ALPHA = 0.05
 MIN_PAIRS = 3
@@ -37,20 +33,6 @@ MIN_PAIRS = 3
 degree of freedom and calls tiny, consistent differences significant)."""
 """Significance level of the Holm-adjusted paired tests."""
 TEST_NAME = "paired t-test (scipy.stats.ttest_rel, two-sided, paired by seed), Holm-adjusted"
-
-
-def direction(metric: str) -> str:
-    """``"max"`` if a higher value of ``metric`` is better, else ``"min"``."""
-    return METRIC_DIRECTION.get(base_metric(metric), "min")
-
-
-DATASET_SEP = " @ "
-"""In a study with several datasets, ranking metrics are named ``"<metric> @ <dataset>"``."""
-
-
-def base_metric(metric: str) -> str:
-    """``"accuracy @ blobs"`` -> ``"accuracy"``."""
-    return metric.split(DATASET_SEP, 1)[0]
 
 
 def finite_or_none(x: Any) -> float | None:

@@ -15,8 +15,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from losslab.metrics.direction import DATASET_SEP, base_metric, direction
 from losslab.report import tuning as tn
-from losslab.report.stats import DATASET_SEP, base_metric, direction, verdict
+from losslab.report.stats import verdict
 
 TUNED = " (tuned)"
 """Suffix of a loss's label for its tuned final members in the figures and member table."""
@@ -113,14 +114,14 @@ def stage_verdicts(ranked: Sequence[dict[str, Any]], metric: str) -> dict[str, d
         entries = [e for e in ranked if e["stage"] == stage and base_metric(e["metric"]) == metric]
         v = verdict(entries) if entries else {"best": None, "not_separated": []}
         rivals = v.get("not_separated", [])
-        ps = [x["p_holm"] for x in rivals if x["p_holm"] is not None]
+        # the closest rival's Holm p: among those not separated, else among all others
         if v.get("significant"):
-            others = [e.get("p_vs_best_holm") for e in entries if e["rank"] != 1]
-            ps = [p for p in others if p is not None]
-            p = max(ps) if ps else None
+            ps = [e.get("p_vs_best_holm") for e in entries if e["rank"] != 1]
         else:
-            p = max(ps) if ps else None
-        out[stage] = {"best": v["best"], "tied": [x["loss"] for x in rivals], "p": p}
+            ps = [x["p_holm"] for x in rivals]
+        ps = [p for p in ps if p is not None]
+        out[stage] = {"best": v["best"], "tied": [x["loss"] for x in rivals],
+                      "p": max(ps) if ps else None}
     return out
 
 

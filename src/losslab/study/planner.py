@@ -91,18 +91,24 @@ def plan(config: StudyConfig) -> list[AdversarialTask | GenerativeTask | Supervi
     return plan_ensembles(config, plan_members(config))
 
 
+def index_bases(config: StudyConfig) -> tuple[int, int]:
+    """Where a study's member indices start: ``(first trial, first tuned member)``. The
+    members at the defaults come first (``0 ..``), then the tuning trials, then each loss's
+    best setting on the study's seeds; each block runs dataset-major, then loss."""
+    n_entries = len(config.datasets) * len(config.losses)
+    finals = n_entries * config.study.seeds
+    return finals, finals + n_entries * config.tune.trials * config.tune.search_seeds
+
+
 def dataset_of(config: StudyConfig, index: int) -> int:
-    """The dataset (position in ``[[data]]``) of member ``index``, for every member a study
-    plans: defaults on the study's seeds, tuning trials, tuned members (all laid out
-    dataset-major, see :mod:`losslab.study.tune`)."""
-    n_losses, n_data = len(config.losses), len(config.datasets)
-    finals = n_data * n_losses * config.study.seeds
-    trials = n_data * n_losses * config.tune.trials * config.tune.search_seeds
-    if index < finals:
+    """The dataset (position in ``[[data]]``) of member ``index`` (see :func:`index_bases`)."""
+    n_losses = len(config.losses)
+    trials, tuned = index_bases(config)
+    if index < trials:
         return index // (n_losses * config.study.seeds)
-    if index < finals + trials:
-        return (index - finals) // (n_losses * config.tune.trials * config.tune.search_seeds)
-    return (index - finals - trials) // (n_losses * config.study.seeds)
+    if index < tuned:
+        return (index - trials) // (n_losses * config.tune.trials * config.tune.search_seeds)
+    return (index - tuned) // (n_losses * config.study.seeds)
 
 
 def plan_ensembles(config: StudyConfig, members: list[Any]) -> list[Any]:

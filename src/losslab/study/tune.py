@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 
 from losslab.losses import Search, get_loss
-from losslab.report.stats import direction
+from losslab.metrics.direction import DATASET_SEP, direction
 from losslab.study.config import LossEntry, StudyConfig
-from losslab.study.planner import member
+from losslab.study.planner import index_bases, member
 from losslab.study.space import SEARCH_SEED_BASE, defaults, loss_space, tune_metric
 
 # members -> {index: {"status": str, "metrics": {name: float}}} for every member asked
@@ -127,17 +127,9 @@ def plan_tuning(config: StudyConfig) -> list[LossTuning]:
     return out
 
 
-def _index_bases(config: StudyConfig) -> tuple[int, int]:
-    """First index of the trials and of the tuned final members (defaults come first)."""
-    n_entries = len(config.datasets) * len(config.losses)
-    finals = n_entries * config.study.seeds
-    trials = n_entries * config.tune.trials * config.tune.search_seeds
-    return finals, finals + trials
-
-
 def ask_trials(tuning: LossTuning, config: StudyConfig, position: int, count: int) -> list[Trial]:
     """Ask ``count`` more trials of one loss; ``position`` = d * L + l."""
-    base, _ = _index_bases(config)
+    base, _ = index_bases(config)
     ss = config.tune.search_seeds
     new = []
     for _ in range(count):
@@ -208,7 +200,7 @@ def run_tuning(
 def final_members(config: StudyConfig, tunings: list[LossTuning]) -> list[Any]:
     """Defaults on the study's seeds (indices as an untuned study has them), then each
     loss's best setting where it is not the defaults."""
-    _, tuned_base = _index_bases(config)
+    _, tuned_base = index_bases(config)
     seeds = config.study.seeds
     out = []
     for p, t in enumerate(tunings):
@@ -232,7 +224,7 @@ def tuning_record(config: StudyConfig, tunings: list[LossTuning]) -> dict[str, A
     for t in tunings:
         key = t.entry.display
         if multi:
-            key = f"{key} @ {config.datasets[t.dataset].name}"
+            key = f"{key}{DATASET_SEP}{config.datasets[t.dataset].name}"
         out["losses"][key] = {
             "loss": t.entry.display,
             "dataset": config.datasets[t.dataset].name,
