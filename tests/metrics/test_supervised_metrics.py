@@ -50,7 +50,7 @@ def test_classification_metrics_match_scikit_learn(n, k, seed):
         skm.balanced_accuracy_score(y, pred), abs=1e-12
     )
     assert macro_f1(y, pred) == pytest.approx(skm.f1_score(y, pred, average="macro"), abs=1e-12)
-    assert nll(probs, y) == pytest.approx(skm.log_loss(y, probs, labels=np.arange(k)), rel=1e-9)
+    assert nll(y, probs) == pytest.approx(skm.log_loss(y, probs, labels=np.arange(k)), rel=1e-9)
 
 
 @pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
@@ -69,7 +69,7 @@ def test_imbalanced_and_missing_classes_match_scikit_learn():
 
 def test_nll_clips_zero_probabilities():
     probs = np.array([[1.0, 0.0], [0.5, 0.5]])
-    assert nll(probs, np.array([1, 0])) == pytest.approx((-math.log(1e-12) - math.log(0.5)) / 2)
+    assert nll(np.array([1, 0]), probs) == pytest.approx((-math.log(1e-12) - math.log(0.5)) / 2)
 
 
 def ece_loop(probs, y, n_bins=15):
@@ -91,7 +91,7 @@ def ece_loop(probs, y, n_bins=15):
 @pytest.mark.parametrize("n_bins", [15, 10, 1])
 def test_ece_matches_a_plain_loop(n, k, seed, n_bins):
     probs, y = random_probs(n, k, seed, sharpness=1.0)
-    assert expected_calibration_error(probs, y, n_bins) == pytest.approx(
+    assert expected_calibration_error(y, probs, n_bins) == pytest.approx(
         ece_loop(probs, y, n_bins), abs=1e-12
     )
 
@@ -103,9 +103,9 @@ def test_ece_of_a_calibrated_and_an_overconfident_model():
     correct = rng.random(n) < conf  # right exactly as often as it claims
     y = np.where(correct, 0, 1)
     probs = np.column_stack([conf, 1 - conf])
-    assert expected_calibration_error(probs, y) < 0.01
+    assert expected_calibration_error(y, probs) < 0.01
     sure = np.column_stack([np.full(n, 0.99), np.full(n, 0.01)])
-    assert expected_calibration_error(sure, y) == pytest.approx(0.99 - correct.mean(), abs=1e-9)
+    assert expected_calibration_error(y, sure) == pytest.approx(0.99 - correct.mean(), abs=1e-9)
 
 
 def test_regression_metrics_match_scikit_learn_and_scipy():
@@ -138,10 +138,10 @@ def test_quantile_coverage_is_the_fraction_at_or_below():
 
 def test_dict_builders():
     probs, y = random_probs(100, 4, 0)
-    got = classification_metrics(probs, y)
+    got = classification_metrics(y, probs)
     assert tuple(got) == CLASSIFICATION_METRIC_NAMES
     assert got["accuracy"] == accuracy(y, probs.argmax(1))
-    assert got["ece"] == expected_calibration_error(probs, y)
+    assert got["ece"] == expected_calibration_error(y, probs)
     t = np.linspace(-1, 1, 50)
     p = 0.9 * t
     reg = regression_metrics(t, p, 0.5)
@@ -151,3 +151,19 @@ def test_dict_builders():
     assert reg["nll"] == gaussian_nll(t, p, 0.5)
     assert set(SUPERVISED_HIGHER_IS_BETTER) <= set(CLASSIFICATION_METRIC_NAMES)
     assert set(SUPERVISED_METRIC_INFO) == set(CLASSIFICATION_METRIC_NAMES + REGRESSION_METRIC_NAMES)
+
+
+@pytest.mark.parametrize(("n", "k", "seed"), CASES)
+def test_classification_metrics_take_y_true_first_as_scikit_learn(n, k, seed):
+    """Every metric reads ``(y_true, y_pred)`` as scikit-learn does: the same positional
+    arguments give scikit-learn's numbers."""
+    probs, y = random_probs(n, k, seed)
+    pred = probs.argmax(1)
+    got = classification_metrics(y, probs)
+    assert got["nll"] == pytest.approx(skm.log_loss(y, probs, labels=np.arange(k)), rel=1e-9)
+    assert got["accuracy"] == pytest.approx(skm.accuracy_score(y, pred), abs=1e-12)
+    assert got["balanced_accuracy"] == pytest.approx(
+        skm.balanced_accuracy_score(y, pred), abs=1e-12
+    )
+    assert got["macro_f1"] == pytest.approx(skm.f1_score(y, pred, average="macro"), abs=1e-12)
+    assert got["ece"] == pytest.approx(ece_loop(probs, y), abs=1e-12)

@@ -1,7 +1,8 @@
 r"""Supervised metrics: plain functions over NumPy arrays.
 
-Classification metrics take integer labels ``y [n]`` and either hard
-predictions ``pred [n]`` or class probabilities ``probs [n, K]`` (rows sum to 1).
+Every metric takes its arguments in scikit-learn's order, the truth first:
+``(y_true, y_pred)``. Classification metrics take integer labels ``y [n]`` and either
+hard predictions ``pred [n]`` or class probabilities ``probs [n, K]`` (rows sum to 1).
 Regression metrics take targets ``y [n]`` and predictions ``[n]``. Each
 docstring gives the definition and its source; the tests compare every metric
 that scikit-learn has with scikit-learn, and the ECE with a plain loop.
@@ -98,16 +99,16 @@ def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
-def nll(probs: np.ndarray, y: np.ndarray) -> float:
+def nll(y: np.ndarray, probs: np.ndarray) -> float:
     r"""Mean negative log-likelihood of the true class,
     :math:`-\frac1n\sum_i\log\max(p_{i,y_i}, 10^{-12})` (the log loss; scikit-learn
-    ``log_loss`` for probabilities whose rows sum to 1)."""
+    ``log_loss(y, probs)`` for probabilities whose rows sum to 1)."""
     probs, y = np.asarray(probs, dtype=np.float64), _labels(y)
     p_true = probs[np.arange(len(y)), y]
     return float(-np.mean(np.log(np.clip(p_true, PROB_FLOOR, 1.0))))
 
 
-def expected_calibration_error(probs: np.ndarray, y: np.ndarray, n_bins: int = 15) -> float:
+def expected_calibration_error(y: np.ndarray, probs: np.ndarray, n_bins: int = 15) -> float:
     r"""Expected calibration error (Guo et al. 2017, "On Calibration of Modern Neural
     Networks", Eq. 3).
 
@@ -137,17 +138,17 @@ def expected_calibration_error(probs: np.ndarray, y: np.ndarray, n_bins: int = 1
     return float(ece)
 
 
-def classification_metrics(probs: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """Every classification metric (:data:`CLASSIFICATION_METRIC_NAMES`) of ``probs [n, K]``
-    against labels ``y [n]``; the prediction is the argmax (first on ties)."""
+def classification_metrics(y: np.ndarray, probs: np.ndarray) -> dict[str, float]:
+    """Every classification metric (:data:`CLASSIFICATION_METRIC_NAMES`) of labels ``y [n]``
+    against ``probs [n, K]``; the prediction is the argmax (first on ties)."""
     probs = np.asarray(probs, dtype=np.float64)
     pred = probs.argmax(axis=1)
     return {
         "accuracy": accuracy(y, pred),
         "balanced_accuracy": balanced_accuracy(y, pred),
         "macro_f1": macro_f1(y, pred),
-        "nll": nll(probs, y),
-        "ece": expected_calibration_error(probs, y),
+        "nll": nll(y, probs),
+        "ece": expected_calibration_error(y, probs),
     }
 
 

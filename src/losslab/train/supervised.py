@@ -314,7 +314,7 @@ class _Evaluator:
                 rows.append({})
                 continue
             if self.data.classify:
-                rows.append(classification_metrics(self._probs(out_np[s], s), y_np[s]))
+                rows.append(classification_metrics(y_np[s], self._probs(out_np[s], s)))
                 continue
             point = points[s]
             if self.predicts_variance[s]:
