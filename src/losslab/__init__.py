@@ -21,3 +21,14 @@ def recommend(data, task, **options):
     from losslab.study.recommend import recommend as run
 
     return run(data, task, **options)
+
+
+def loss(name, **knobs):
+    """The registered loss ``name`` on plain batch tensors, knobs over the card's defaults:
+    ``losslab.loss("huber", delta=0.5)(input, target)`` (torch.nn.functional's order, the
+    batch mean); adversarial losses have ``.discriminator(real_scores, fake_scores)`` and
+    ``.generator(fake_scores)``. See :mod:`losslab.functional`. Imported on first use.
+    """
+    from losslab.functional import loss as make
+
+    return make(name, **knobs)
