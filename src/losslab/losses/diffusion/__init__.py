@@ -1,4 +1,4 @@
-r"""Diffusion losses (DDPM): noise-, x0- and v-prediction.
+r"""Diffusion losses: DDPM's noise-, x0- and v-prediction, and flow matching.
 
 The three losses are one function, :func:`denoise_mse`, applied to different targets:
 the trainer draws :math:`t \sim U\{0, \dots, T-1\}` and :math:`\epsilon \sim \mathcal N(0, I)`
@@ -21,6 +21,12 @@ A numeric knob is a number or an ``[S]`` tensor, one value per member
 ``embedding_dim``) change shapes or code paths, are read by the trainer and stay plain
 values, and :func:`denoise_mse` takes none.
 
+``flow-matching`` uses the same :func:`denoise_mse` on another target: the trainer draws
+:math:`t \sim U[0, 1]` and noise :math:`x_0`, builds the straight path
+:math:`x_t = (1-(1-\sigma_{\min})t)\,x_0 + t\,x_1` and regresses the network on its
+velocity :math:`x_1 - (1-\sigma_{\min})x_0` (:mod:`losslab.sampling.flow`);
+``training["method"] == "flow"``.
+
 The package holds one module per loss (its terms and its card), registered in the order
 imported below, which is the catalogue's order; ``_common`` holds what several cards share.
 """
@@ -39,6 +45,7 @@ from losslab.losses.diffusion._common import (
 from losslab.losses.diffusion.ddpm_eps import denoise_mse
 from losslab.losses.diffusion import ddpm_x0  # noqa: F401
 from losslab.losses.diffusion import ddpm_v  # noqa: F401
+from losslab.losses.diffusion import flow_matching  # noqa: F401
 # isort: on
 
 __all__ = [
