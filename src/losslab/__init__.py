@@ -32,3 +32,22 @@ def loss(name, **knobs):
     from losslab.functional import loss as make
 
     return make(name, **knobs)
+
+
+def run(config, out=None, seeds=None, steps=None, **options):
+    """Run a study (a TOML config file or a dict of its tables) and return a
+    :class:`losslab.api.Study`: ``.members``, ``.series(name)``, ``.ranking(metric)`` as
+    pandas DataFrames, ``.verdict(metric)``, ``.report()``. ``options``: those of
+    :func:`losslab.api.run` (``db``, ``tune``, ``device``, ``overwrite``, ...).
+    Imported on first use, so ``import losslab`` stays light."""
+    from losslab.api import run as run_study
+
+    return run_study(config, out, seeds, steps, **options)
+
+
+def load(run_dir, **options):
+    """Open a finished study (its ``out`` folder) read-only as a :class:`losslab.api.Study`;
+    ``options``: ``db``, the run store (default ``<run_dir>/../losslab.db``)."""
+    from losslab.api import load as load_study
+
+    return load_study(run_dir, **options)

@@ -6,7 +6,7 @@
 
 from typing import Any
 
-from losslab.data import images, oned, twod  # noqa: F401  (registers the built-in datasets)
+from losslab.data import filedata, images, oned, twod  # noqa: F401  (registers the datasets)
 from losslab.data.images import DigitsImages, load_digit_images
 from losslab.data.oned import Gaussian, LogNormal, Mixture, StudentT, Uniform
 from losslab.data.registry import (

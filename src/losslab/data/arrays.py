@@ -16,13 +16,16 @@ array); :mod:`losslab.study.race` builds trainer tasks around them directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 from pydantic import PrivateAttr
 
 from losslab.data.registry import Dataset
 from losslab.data.supervised import Splits, SupervisedDataset, standardise
+
+if TYPE_CHECKING:
+    from losslab.data.profile import Profile
 
 
 class RowsDataset(Dataset):
@@ -104,6 +107,24 @@ class TableRegression(_Table):
     name: Literal["user-regression"] = "user-regression"
     task: ClassVar[str] = "regress"
     standardise_targets: ClassVar[bool] = True
+
+
+def mixture_modes(
+    profile: Profile, x: np.ndarray, mean: np.ndarray, std: np.ndarray
+) -> tuple[np.ndarray | None, float | None]:
+    """The profile's Gaussian mixture as mode centres ``[K, d]`` and one spread, in the
+    units ``(x - mean) / std`` the generator sees; ``(None, None)`` for one mode.
+
+    The profile fits its mixture in whole-data standardised units; the centres are
+    mapped back to ``x``'s units, then into the given ones, and the spread is scaled by
+    the mean ratio of the two scales."""
+    if not profile.multimodal:
+        return None, None
+    mean_all, std_all = x.mean(0), np.where(x.std(0) > 0, x.std(0), 1.0)
+    raw = np.asarray(profile.mode_centers) * std_all + mean_all
+    centers = (raw - mean) / std
+    scale = float(np.mean(std_all / std))
+    return centers, float(np.median(profile.mode_spreads)) * scale
 
 
 @dataclass(frozen=True)

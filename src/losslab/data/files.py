@@ -73,14 +73,17 @@ def _one_line(exc: BaseException) -> str:
     return text[:200]
 
 
-def read_frame(path: str | Path) -> pd.DataFrame:
-    """The file as a DataFrame (no validation beyond "can it be read")."""
+def read_frame(path: str | Path, fmt: str | None = None) -> pd.DataFrame:
+    """The file as a DataFrame (no validation beyond "can it be read"); ``fmt`` (one of
+    ``csv tsv npy npz parquet``) overrides the format the extension gives."""
     path = Path(path)
     if not path.exists():
         raise BadInput(f"{path}: no such file")
     if not path.is_file():
         raise BadInput(f"{path}: not a file")
-    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is not None and fmt not in _READERS:
+        raise BadInput(f"{path}: unknown format {fmt!r} (known: {' '.join(_READERS)})")
+    fmt = fmt or FORMATS.get(path.suffix.lower())
     if fmt is None:
         known = " ".join(FORMATS)
         raise BadInput(

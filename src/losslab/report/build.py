@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from losslab.data import make_dataset
+from losslab.data.filedata import dataset_label
 from losslab.losses import get_loss
 from losslab.report import figures as fig
 from losslab.report import tuned
@@ -307,7 +308,8 @@ def _datasets(config: dict[str, Any]) -> list[tuple[str, Any]]:
             dataset = make_dataset(params)
         except Exception:  # noqa: BLE001 - the report goes on without what it would give
             dataset = None
-        out.append((params.get("name", "?"), dataset))
+        name = params.get("name", "?") if dataset is None else dataset_label(dataset)
+        out.append((name, dataset))
     return out
 
 

@@ -366,6 +366,12 @@ def _answer_sections(summary: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def at_a_glance(summary: Mapping[str, Any]) -> str:
+    """The report's "At a glance" section alone, as an HTML fragment (a notebook's view
+    of a study: :meth:`losslab.api.Study._repr_html_`)."""
+    return _answer_sections(summary)[0]
+
+
 def render_html(
     summary: Mapping[str, Any], figures: Sequence[Path], store_info: Mapping[str, Any]
 ) -> str:

@@ -16,17 +16,25 @@ Every problem is reported as one line naming the file, the field and the value
     [[losses]]
     name = "wgan-gp"
     gp_weight = 10.0       # a loss's hyper-parameters sit beside its name
+
+A knob given as a list is a sweep: ``gp_weight = [0.1, 1, 10]`` expands into one entry
+per value, labelled ``"wgan-gp gp_weight=0.1"`` and so on (several lists: every
+combination). ``[data] name = "file"`` reads the user's file (see
+:mod:`losslab.data.filedata`); its ``path`` is relative to the config file.
 """
 
 from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Mapping
+from itertools import product
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from losslab.data.filedata import FileData, resolve_paths
 from losslab.data.registry import DatasetConfig
 from losslab.errors import BadInput
 from losslab.losses import get_loss
@@ -121,6 +129,9 @@ class LossEntry(BaseModel):
     label: str | None = None
     n_critic: PositiveInt | None = None
     optimizer: OptimizerConfig | None = None
+    # set by a sweep's expansion: the label (or name) of the entry it came from, so that
+    # [tune.ranges.<that>] applies to each of its values
+    sweep_of: str | None = None
 
     @property
     def hparam_overrides(self) -> dict[str, Any]:
@@ -226,11 +237,11 @@ def load_config(
         if not isinstance(current, dict):
             raise BadInput(f"{path}: [{section}] must be a table")
         raw[section] = {**current, **values}
-    return validate_config(raw, source=str(path))
+    return validate_config(raw, source=str(path), base=path.parent)
 
 
 def load_study_config(
-    path: str | Path,
+    path: str | Path | Mapping[str, Any],
     seeds: int | None = None,
     steps: int | None = None,
     device: str | None = None,
@@ -239,7 +250,8 @@ def load_study_config(
 ) -> StudyConfig:
     """:func:`load_config` with the command line's overrides: ``seeds`` (study.seeds),
     ``steps`` (train.steps), ``device`` (train.device), ``tune`` and ``sampler``
-    (``[tune].trials``, ``[tune].sampler``)."""
+    (``[tune].trials``, ``[tune].sampler``). ``path`` may also be the config itself, as a
+    dict (a file ``path`` in its ``[data]`` is then relative to the current folder)."""
     overrides: dict[str, dict[str, Any]] = {}
     for section, key, value in (
         ("study", "seeds", seeds), ("train", "steps", steps), ("train", "device", device),
@@ -247,29 +259,112 @@ def load_study_config(
     ):
         if value is not None:
             overrides.setdefault(section, {})[key] = value
-    return load_config(path, overrides)
+    if not isinstance(path, Mapping):
+        return load_config(path, overrides)
+    raw = dict(path)
+    for section, values in overrides.items():
+        current = raw.get(section, {})
+        if not isinstance(current, Mapping):
+            raise BadInput(f"{DICT_SOURCE}: [{section}] must be a table")
+        raw[section] = {**current, **values}
+    return validate_config(raw, source=DICT_SOURCE)
 
 
-def validate_config(raw: dict[str, Any], source: str = "config") -> StudyConfig:
+DICT_SOURCE = "config (dict)"
+"""How messages name a config given as a dict rather than a file."""
+
+
+def validate_config(
+    raw: Mapping[str, Any], source: str = "config", base: str | Path | None = None
+) -> StudyConfig:
+    """``raw`` (a parsed TOML file or a dict) as a :class:`StudyConfig`, or
+    :class:`BadInput` with one line. Sweeps expand first; a file ``path`` in ``[data]``
+    is relative to ``base`` (the config file's folder; default the current folder) and
+    the file is read and validated here, so a bad file fails before any work."""
+    raw = resolve_paths(dict(raw), Path.cwd() if base is None else Path(base))
+    raw, origin = expand_sweeps(raw, source)
     try:
         config = StudyConfig.model_validate(raw)
     except ValidationError as exc:
         raise BadInput(f"{source}: {_one_line(exc)}") from None
     families = {}
     for i, entry in enumerate(config.losses):
+        where = f"{source}: losses[{origin[i]}]"
+        if entry.sweep_of is not None:
+            where += f" ({entry.display})"
         try:
             spec = get_loss(entry.name)
             hparams = spec.hyperparameters(entry.hparam_overrides)
         except BadInput as exc:
-            raise BadInput(f"{source}: losses[{i}]: {exc}") from None
-        check_finite_knobs(entry.name, hparams, f"{source}: losses[{i}]")
+            raise BadInput(f"{where}: {exc}") from None
+        check_finite_knobs(entry.name, hparams, where)
         families[entry.name] = spec.family
+    _check_files(config, source)
     _check_families(config, families, source)
     from losslab.study.space import check_tune  # space builds on this module's types
 
     check_tune(config, source)
     check_study(config, source)  # dimensions, batch vs data, memory: before any work
     return config
+
+
+_ENTRY_FIELDS = {"name", "label", "optimizer", "sweep_of"}  # never swept
+
+
+def expand_sweeps(raw: dict[str, Any], source: str) -> tuple[dict[str, Any], list[int]]:
+    """``raw`` with every ``[[losses]]`` entry whose knobs (or ``n_critic``) hold lists
+    expanded into one entry per value (several lists: the cartesian product, in the order
+    written), each labelled ``"<label or name> knob=value ..."``; and, per resulting
+    entry, the position of the entry it came from (for messages)."""
+    losses = raw.get("losses")
+    if not isinstance(losses, list):
+        return raw, []
+    out: list[Any] = []
+    origin: list[int] = []
+    for i, entry in enumerate(losses):
+        swept = {} if not isinstance(entry, dict) else {
+            k: v for k, v in entry.items() if k not in _ENTRY_FIELDS and isinstance(v, list)
+        }
+        if not swept:
+            out.append(entry)
+            origin.append(i)
+            continue
+        for knob, values in swept.items():
+            where = f"{source}: losses[{i}].{knob} = {values!r}"
+            if not values:
+                raise BadInput(f"{where}: a sweep needs at least one value")
+            if any(isinstance(v, list | dict) for v in values):
+                raise BadInput(f"{where}: a sweep lists single values (numbers or choices)")
+            if len({repr(v) for v in values}) != len(values):
+                raise BadInput(f"{where}: a value appears twice")
+        base = entry.get("label") or entry.get("name")
+        if not isinstance(base, str):
+            out.append(entry)  # no usable name: the schema's message names the problem
+            origin.append(i)
+            continue
+        for values in product(*swept.values()):
+            knobs = dict(zip(swept, values, strict=True))
+            label = " ".join([base, *(f"{k}={_shown(v)}" for k, v in knobs.items())])
+            out.append({**entry, **knobs, "label": label, "sweep_of": base})
+            origin.append(i)
+    return {**raw, "losses": out}, origin
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _check_files(config: StudyConfig, source: str) -> None:
+    """Read and validate every data file now: one line naming the file and the problem."""
+    for k, dataset in enumerate(config.datasets):
+        if isinstance(dataset, FileData):
+            where = "data" if len(config.datasets) == 1 else f"data[{k}]"
+            try:
+                dataset.table()
+            except BadInput as exc:
+                raise BadInput(f"{source}: {where}: {exc}") from None
 
 
 # which losses a dataset's task accepts
@@ -282,6 +377,7 @@ def _check_families(config: StudyConfig, families: dict[str, str], source: str) 
     losses on labelled classes, regression losses on numeric targets."""
     for k, dataset in enumerate(config.datasets):
         task = getattr(dataset, "task", None)
+        task = task if task in _TASK_FAMILIES else None  # a data file's "generate" too
         allowed = _TASK_FAMILIES.get(task, _GENERATIVE_FAMILIES)
         where = "data" if len(config.datasets) == 1 else f"data[{k}]"
         for i, entry in enumerate(config.losses):
@@ -295,7 +391,10 @@ def _check_families(config: StudyConfig, families: dict[str, str], source: str) 
 
 
 def _one_line(exc: ValidationError) -> str:
-    err = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # `data` is a table or a list of tables: report the error of the shape given
+    shape = ("model_attributes_type", "dict_type", "list_type")
+    err = next((e for e in errors if e["type"] not in shape), errors[0])
     loc = _format_loc(err["loc"])
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
@@ -303,6 +402,8 @@ def _one_line(exc: ValidationError) -> str:
     if err["type"] == "extra_forbidden":
         return f"{loc}: unknown field"
     if err["type"] == "union_tag_invalid":
+        return f"{loc}: {msg}"
+    if loc and isinstance(err["input"], dict):  # a whole table's problem: not its dump
         return f"{loc}: {msg}"
     if loc:
         return f"{loc} = {err['input']!r}: {msg}"

@@ -25,6 +25,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from losslab.data.filedata import dataset_label
 from losslab.errors import BadInput
 from losslab.train import MemberResult, train, training_passes
 
@@ -61,7 +62,7 @@ def _row(task: Any, member: Any, result: MemberResult, cost: dict[str, Any]) -> 
         "idx": member.index,
         "loss": member.label,
         "registry_name": member.loss,
-        "dataset": task.dataset.name,
+        "dataset": dataset_label(task.dataset),
         "seed": member.seed,
         "hparams": member.settings(),
         "status": result.status,

@@ -49,6 +49,7 @@ from losslab.data.arrays import (
     RowsDataset,
     TableClassification,
     TableRegression,
+    mixture_modes,
     split_rows,
 )
 from losslab.data.files import Table
@@ -265,15 +266,8 @@ class Race:
         if self.task == "generate":
             split = split_rows(t.x, self.seed)
             self.split = split
-            centers = std = None
-            if self.profile.multimodal:
-                # the profile's mixture is in whole-data standardised units: map it to the
-                # training-standardised units the generator sees
-                mean_all, std_all = t.x.mean(0), np.where(t.x.std(0) > 0, t.x.std(0), 1.0)
-                raw = np.asarray(self.profile.mode_centers) * std_all + mean_all
-                centers = (raw - split.mean) / split.std
-                scale = float(np.mean(std_all / split.std))
-                std = float(np.median(self.profile.mode_spreads)) * scale
+            # the mixture in the training-standardised units the generator sees
+            centers, std = mixture_modes(self.profile, t.x, split.mean, split.std)
             self.centers, self.mode_std = centers, std
             self.dataset: Any = RowsDataset.of(split.train, t.source, centers, std)
         elif self.task == "classify":

@@ -12,6 +12,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from losslab.data.filedata import FileData
 from losslab.errors import BadInput
 from losslab.outputs import check_out_dir
 from losslab.report import build_report
@@ -60,7 +61,7 @@ def _with_checkpoints(tasks: list[Any], folder: Path, resume: bool) -> list[Any]
 
 
 def run_study(
-    config_path: str | Path,
+    config_path: str | Path | None,
     out: str | Path | None = None,
     db: str | Path | None = None,
     seeds: int | None = None,
@@ -76,7 +77,8 @@ def run_study(
     sampler: str | None = None,
     config: StudyConfig | None = None,
 ) -> StudyRun:
-    """Run the study in ``config_path``; its summary is also written to ``out``.
+    """Run the study in ``config_path`` (``None`` when ``config`` is given, e.g. one
+    validated from a dict); its summary is also written to ``out``.
 
     ``out`` defaults to ``runs/<study name>``, the store to ``<out>/../losslab.db``.
     With ``resume``, ensembles already in the store are not trained again.
@@ -91,12 +93,17 @@ def run_study(
     command line validates before it imports this module's heavy dependencies).
     """
     if config is None:
+        if config_path is None:
+            raise BadInput("run_study: give a config file or a validated config")
         config = load_study_config(config_path, seeds, steps, device, tune, sampler)
     out_dir, db_path = _places(config, out, db)
+    # never write over what the study reads: its config file and its data files
+    inputs = [config_path] if config_path is not None else []
+    inputs += [d.path for d in config.datasets if isinstance(d, FileData)]
     with ExitStack() as stack:
         # the executor's arguments first: a bad one creates nothing, not even the folder
         execute = _open_executor(stack, executor, workers, address, config.train.device)
-        check_out_dir(out_dir, inputs=[config_path])
+        check_out_dir(out_dir, inputs=inputs)
         check_writable_store(db_path)
         return _run(config, execute, out_dir, db_path, resume, progress, overwrite)
 

@@ -92,7 +92,10 @@ def loss_space(config: StudyConfig, entry: LossEntry) -> dict[str, Search]:
         space["beta1"] = Search.among(*tune.beta1)
     if tune.n_critic and "n_critic" in start:
         space["n_critic"] = Search.among(*tune.n_critic)
-    overrides = tune.ranges.get(entry.display, tune.ranges.get(entry.name, {}))
+    overrides = next(
+        (tune.ranges[k] for k in (entry.display, entry.sweep_of, entry.name) if k in tune.ranges),
+        {},
+    )
     for knob, rng in overrides.items():
         if knob not in start:
             known = ", ".join(sorted(start))
@@ -140,7 +143,7 @@ def check_tune(config: StudyConfig, source: str) -> None:
     """Everything ``[tune]`` names must exist: the losses in ``ranges``, their knobs, and a
     metric every dataset reports."""
     tune = config.tune
-    names = {e.display for e in config.losses} | {e.name for e in config.losses}
+    names = {n for e in config.losses for n in (e.display, e.name, e.sweep_of) if n}
     for label in tune.ranges:
         if label not in names:
             raise BadInput(

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from losslab.data.filedata import dataset_label
 from losslab.losses import Search, get_loss
 from losslab.metrics.direction import DATASET_SEP, direction
 from losslab.study.config import LossEntry, StudyConfig
@@ -227,7 +228,7 @@ def tuning_record(config: StudyConfig, tunings: list[LossTuning]) -> dict[str, A
             key = f"{key}{DATASET_SEP}{config.datasets[t.dataset].name}"
         out["losses"][key] = {
             "loss": t.entry.display,
-            "dataset": config.datasets[t.dataset].name,
+            "dataset": dataset_label(config.datasets[t.dataset]),
             "space": {k: s.as_dict() for k, s in t.space.items()},
             "default_params": t.defaults,
             "trials": [
