@@ -34,6 +34,14 @@ def loss(name, **knobs):
     return make(name, **knobs)
 
 
+def register_loss(*args, **kwargs):
+    """Register a plug-in loss (its terms and a short card); see :mod:`losslab.plugins`.
+    Imported on first use."""
+    from losslab.plugins import register_loss as register
+
+    return register(*args, **kwargs)
+
+
 def run(config, out=None, seeds=None, steps=None, **options):
     """Run a study (a TOML config file or a dict of its tables) and return a
     :class:`losslab.api.Study`: ``.members``, ``.series(name)``, ``.ranking(metric)`` as

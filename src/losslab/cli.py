@@ -63,6 +63,17 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _add_plugin_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="load a plug-in loss file (.py) or installed module first; repeatable "
+        "(see `Add your own loss` in the README)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="losslab",
@@ -113,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--address", help="--executor ray: cluster address (default: $RAY_ADDRESS, else local)"
     )
     run.add_argument("--device", choices=("cpu", "cuda"), help="override train.device")
+    _add_plugin_option(run)
     run.add_argument(
         "--tune",
         type=_non_negative_int,
@@ -138,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lst.add_argument("--family", help="only this family (e.g. adversarial)")
     lst.add_argument("--names", action="store_true", help="names only, one a line")
+    _add_plugin_option(lst)
 
     explain = sub.add_parser(
         "explain",
@@ -153,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--format", choices=("text", "md"), default="text", help="text (default) or Markdown"
     )
+    _add_plugin_option(explain)
 
     docs = sub.add_parser(
         "docs",
@@ -422,9 +436,13 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_explain(args: argparse.Namespace) -> int:
     from losslab.catalogue import render_markdown, render_text
     from losslab.losses import get_loss
+    from losslab.plugins import plugin_source
 
     spec = get_loss(args.name)  # a misspelt name: BadInput with the closest matches
     print(render_markdown(spec) if args.format == "md" else render_text(spec), end="")
+    source = plugin_source(spec.name)
+    if source is not None:
+        print(f"\n(plug-in loss, registered by {source})")
     return 0
 
 
@@ -489,6 +507,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = args.command
         commands = {"run": _cmd_run, "list": _cmd_list, "explain": _cmd_explain, "docs": _cmd_docs}
         func = getattr(args, "func", None) or commands[args.command]
+        if getattr(args, "plugin", None):
+            from losslab.plugins import load_plugins
+
+            load_plugins(args.plugin)
         return func(args)
     except BadInput as exc:
         print(f"losslab: error: {_one_line(exc, 2000)}", file=sys.stderr)

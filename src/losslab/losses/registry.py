@@ -261,3 +261,9 @@ def _load_families() -> None:
         energy,
         regression,
     )
+
+    # then the packages that register losses through the ``losslab.losses`` entry-point
+    # group (once per process; see losslab.plugins)
+    from losslab.plugins import load_entry_points
+
+    load_entry_points()

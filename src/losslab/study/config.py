@@ -203,6 +203,9 @@ class StudyConfig(_Strict):
     optimizer: OptimizerConfig | None = None  # overrides every loss's paper default
     losses: Annotated[list[LossEntry], Field(min_length=1)]
     tune: TuneConfig = TuneConfig()
+    # plug-in loss files (relative to the config file) or installed modules, loaded before
+    # the losses are validated (losslab.plugins)
+    plugins: list[str] = []
 
     @property
     def datasets(self) -> list[Any]:
@@ -282,6 +285,7 @@ def validate_config(
     is relative to ``base`` (the config file's folder; default the current folder) and
     the file is read and validated here, so a bad file fails before any work."""
     raw = resolve_paths(dict(raw), Path.cwd() if base is None else Path(base))
+    _load_plugins(raw.get("plugins", []), source, base)
     raw, origin = expand_sweeps(raw, source)
     try:
         config = StudyConfig.model_validate(raw)
@@ -306,6 +310,20 @@ def validate_config(
     check_tune(config, source)
     check_study(config, source)  # dimensions, batch vs data, memory: before any work
     return config
+
+
+def _load_plugins(plugins: Any, source: str, base: str | Path | None) -> None:
+    """Load the config's ``plugins`` (files relative to ``base``, or module names) so that
+    their losses validate like built-in ones; a bad plug-in is one line naming it."""
+    if not isinstance(plugins, list) or not all(isinstance(p, str) for p in plugins):
+        raise BadInput(f"{source}: plugins must be a list of file paths or module names")
+    if plugins:
+        from losslab.plugins import load_plugins
+
+        try:
+            load_plugins(plugins, base)
+        except BadInput as exc:
+            raise BadInput(f"{source}: {exc}") from None
 
 
 _ENTRY_FIELDS = {"name", "label", "optimizer", "sweep_of"}  # never swept

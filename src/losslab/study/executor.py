@@ -93,10 +93,14 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def _init_pool_worker(threads: int) -> None:
+def _init_pool_worker(threads: int, plugins: tuple[str, ...] = ()) -> None:
     import torch
 
     torch.set_num_threads(threads)
+    if plugins:  # a spawned worker starts bare: the parent's plug-in losses, loaded again
+        from losslab.plugins import load_plugins
+
+        load_plugins(plugins)
 
 
 def run_in_pool(
@@ -113,8 +117,13 @@ def run_in_pool(
         return
     workers = min(workers or cpu_count(), len(tasks))
     threads = max(1, cpu_count() // workers)
+    from losslab.plugins import loaded_plugins
+
     pool = ProcessPoolExecutor(
-        workers, get_context("spawn"), initializer=_init_pool_worker, initargs=(threads,)
+        workers,
+        get_context("spawn"),
+        initializer=_init_pool_worker,
+        initargs=(threads, tuple(loaded_plugins())),
     )
     try:
         pending = {pool.submit(run_task, task): task for task in tasks}
