@@ -358,3 +358,22 @@ def test_plugin_module_docstring_example_registers(tmp_path):
     end = doc.index("The terms each family")
     (tmp_path / "doc_plugin.py").write_text(textwrap.dedent(doc[start:end]))
     assert plugins.load_plugin(tmp_path / "doc_plugin.py") == ["margin-lsgan"]
+
+
+def test_a_plugin_loss_runs_through_losslab_run(tmp_path):
+    """The same study from Python: losslab.run on the config file, and on a dict whose
+    plug-in path is absolute."""
+    write_plugin(tmp_path)
+    cfg = tmp_path / "study.toml"
+    cfg.write_text(CONFIG.format(plugin="my_loss.py", loss="margin-ls"))
+    study = losslab.run(cfg, out=tmp_path / "run", db=tmp_path / "s.db", steps=10)
+    members = study.members
+    assert sorted(members["loss"].unique()) == ["lsgan", "margin-ls"]
+    assert len(members) == 4  # 2 losses x 2 seeds
+    import tomllib
+
+    raw = tomllib.loads(cfg.read_text())
+    raw["plugins"] = [str(tmp_path / "my_loss.py")]
+    raw["study"]["name"] = "plugin-study-dict"
+    study = losslab.run(raw, out=tmp_path / "run-dict", db=tmp_path / "s.db", steps=10)
+    assert "margin-ls" in set(study.members["loss"])
