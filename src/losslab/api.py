@@ -26,103 +26,7 @@ from typing import Any
 import pandas as pd
 
 from losslab.errors import BadInput
-
-MEMBER_COLUMNS = (
-    "index", "loss", "label", "dataset", "seed", "status", "stage", "diverged_step", "reason",
-)
-"""The leading columns of :attr:`Study.members`; the final metrics follow, then ``params.<knob>``
-(tuned studies), ``hparams.<knob>`` (the knobs the member trained with) and ``cost.<what>``."""
-
-
-def members_frame(summary: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per member of ``summary`` (a run's ``summary.json``): ``loss`` is the
-    registered loss, ``label`` its label in the study (a tuned setting's ends in
-    ``(tuned)``), then every final metric (NaN where the member has none), the tuned
-    ``params.<knob>``, the scalar ``hparams.<knob>`` and ``cost.passes`` / ``cost.seconds``."""
-    members = summary.get("members", [])
-    metrics = list(dict.fromkeys(k for m in members for k in m.get("metrics", {})))
-    rows = []
-    for m in members:
-        row: dict[str, Any] = {
-            "index": m.get("index"),
-            "loss": m.get("registry_name", m["loss"]),
-            "label": m["loss"],
-            "dataset": m.get("dataset"),
-            "seed": m.get("seed"),
-            "status": m.get("status"),
-            "stage": m.get("stage", "final"),
-            "diverged_step": m.get("diverged_step"),
-            "reason": m.get("reason", ""),
-        }
-        got = m.get("metrics", {})
-        for name in metrics:
-            value = got.get(name)
-            row[name if name not in MEMBER_COLUMNS else f"metric.{name}"] = (
-                float("nan") if value is None else float(value)
-            )
-        for key, value in (m.get("params") or {}).items():
-            row[f"params.{key}"] = value
-        for key, value in (m.get("hparams") or {}).items():
-            if isinstance(value, int | float | str | bool):
-                row[f"hparams.{key}"] = value
-        for key, value in (m.get("cost") or {}).items():
-            row[f"cost.{key}"] = value
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=_columns(rows, metrics))
-    return frame
-
-
-def _columns(rows: list[dict[str, Any]], metrics: list[str]) -> list[str]:
-    metric_cols = [n if n not in MEMBER_COLUMNS else f"metric.{n}" for n in metrics]
-    rest = list(dict.fromkeys(k for r in rows for k in r))
-    tail = [k for k in rest if k not in MEMBER_COLUMNS and k not in metric_cols]
-    order = ("params.", "hparams.", "cost.")
-    tail.sort(key=lambda k: next((i for i, p in enumerate(order) if k.startswith(p)), 3))
-    return [*MEMBER_COLUMNS, *metric_cols, *tail]
-
-
-def ranking_frame(summary: Mapping[str, Any], metric: str | None = None) -> pd.DataFrame:
-    """``summary["ranking"]`` as a DataFrame: per (metric, loss label) the ``mean`` over ok
-    seeds, ``ci95_low``/``ci95_high``, ``n``, ``rank``, ``p_vs_best`` and its Holm
-    adjustment, ``dataset`` and ``stage`` (``default``/``tuned``); best first within a
-    metric. ``metric`` keeps one metric; in a study with several datasets, ``"w1"`` keeps
-    ``"w1 @ <dataset>"`` of every dataset."""
-    from losslab.metrics.direction import base_metric
-
-    entries = list(summary.get("ranking", []))
-    if metric is not None:
-        kept = [e for e in entries if e["metric"] == metric]
-        if not kept:
-            kept = [e for e in entries if base_metric(e["metric"]) == metric]
-        if not kept:
-            known = ", ".join(dict.fromkeys(e["metric"] for e in entries)) or "none"
-            raise BadInput(f"no metric {metric!r} in the ranking (ranked: {known})")
-        entries = kept
-    registry = {m["loss"]: m.get("registry_name", m["loss"]) for m in summary.get("members", [])}
-    rows = []
-    for e in entries:
-        lo, hi = (e.get("ci95") or [None, None])[:2]
-        rows.append({
-            "metric": e["metric"],
-            "dataset": e.get("dataset"),
-            "stage": e.get("stage", "default"),
-            "rank": e.get("rank"),
-            "label": e["loss"],
-            "loss": registry.get(e["loss"], e["loss"]),
-            "mean": _num(e.get("mean")),
-            "ci95_low": _num(lo),
-            "ci95_high": _num(hi),
-            "n": e.get("n"),
-            "p_vs_best": _num(e.get("p_vs_best")),
-            "p_vs_best_holm": _num(e.get("p_vs_best_holm")),
-        })
-    columns = ["metric", "dataset", "stage", "rank", "label", "loss", "mean", "ci95_low",
-               "ci95_high", "n", "p_vs_best", "p_vs_best_holm"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _num(x: Any) -> float:
-    return float("nan") if x is None else float(x)
+from losslab.report.tables import members_frame, ranking_frame
 
 
 class Study:
@@ -276,4 +180,4 @@ def load(run_dir: str | Path, db: str | Path | None = None) -> Study:
     return Study(run_dir, load_summary(run_dir), db)
 
 
-__all__ = ["Study", "load", "members_frame", "ranking_frame", "run"]
+__all__ = ["Study", "load", "run"]

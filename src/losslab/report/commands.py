@@ -7,7 +7,13 @@ import time
 from pathlib import Path
 
 from losslab.errors import BadInput
-from losslab.report.rundir import FORMATS, figure_files, load_summary, regenerate
+from losslab.report.rundir import (
+    FORMATS,
+    TABLE_FORMATS,
+    figure_files,
+    load_summary,
+    regenerate,
+)
 
 REPORT_HELP = """\
 Regenerate a study's report from RUN_DIR/summary.json and RUN_DIR/figures (no run
@@ -16,6 +22,7 @@ TensorBoard / MLflow (read from the store: --db, default RUN_DIR/../losslab.db).
 
   losslab report runs/seed-1d                      report.html again
   losslab report runs/seed-1d --format md          report.md, figures by relative path
+  losslab report runs/seed-1d --format csv         members.csv and ranking.csv
   losslab report --db runs/losslab.db              the studies in a store
   losslab report runs/seed-1d --tensorboard tb/    one TensorBoard run per member
   losslab report runs/seed-1d --mlflow sqlite:///runs/mlflow.db
@@ -40,7 +47,12 @@ def add_report_commands(sub: argparse._SubParsersAction) -> None:
         formatter_class=raw,
     )
     rep.add_argument("run_dir", nargs="?", help="a study's output folder (its --out)")
-    rep.add_argument("--format", choices=FORMATS, help="html (default) or md (GitHub Markdown)")
+    rep.add_argument(
+        "--format", choices=FORMATS + TABLE_FORMATS,
+        help="html (default), md (GitHub Markdown), or csv / parquet: members.<fmt> (one row "
+        "per member: loss, label, dataset, seed, status, every final metric, cost) and "
+        "ranking.<fmt> (mean, 95%% CI and p per metric and loss)",
+    )
     rep.add_argument("--db", help="SQLite run store (default: RUN_DIR/../losslab.db)")
     rep.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard event files here")
     rep.add_argument("--mlflow", metavar="URI", help="log to this MLflow tracking URI")
@@ -113,7 +125,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise BadInput("report: --format, --tensorboard and --mlflow need RUN_DIR")
         return _list_studies(Path(args.db))
     exporting = bool(args.tensorboard or args.mlflow)
-    if args.format or not exporting:
+    if args.format in TABLE_FORMATS:
+        from losslab.report.tables import write_tables
+
+        for path in write_tables(args.run_dir, args.format):
+            print(f"table: {path}")
+    elif args.format or not exporting:
         print(f"report: {regenerate(args.run_dir, args.format or 'html')}")
     if exporting:
         _export(args)

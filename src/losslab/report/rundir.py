@@ -13,6 +13,7 @@ from typing import Any
 from losslab.errors import BadInput
 
 FORMATS = ("html", "md")
+TABLE_FORMATS = ("csv", "parquet")  # members and ranking tables (losslab.report.tables)
 
 
 def load_summary(run_dir: str | Path) -> dict[str, Any]:
