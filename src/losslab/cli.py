@@ -179,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     docs.add_argument("--out", default="docs/site", help="output folder (default: docs/site)")
+    _add_plugin_option(docs)
     _add_probe_and_reproduce(sub)
     _add_recommend(sub)
     from losslab.report.commands import add_report_commands  # report, compare

@@ -52,9 +52,11 @@ and the problem, so the command line exits 2.
 
 Where plug-ins come from: :func:`load_plugin` (a ``.py`` path or a module name), the
 ``plugins = [...]`` key of a study config (paths relative to the config file),
-``losslab list/explain --plugin FILE``, and packages that declare an entry point in the
-group ``losslab.losses`` (each entry point names a module, loaded when the registry
-first loads).
+``losslab list/explain/docs/run --plugin FILE``, and packages that declare an entry point
+in the group ``losslab.losses`` (each entry point names a module, loaded when the
+registry first loads, in every process). ``--executor pool`` workers load the parent's
+plug-in files and modules again; Ray workers load only entry points, so a study on a Ray
+cluster takes its plug-ins from an installed package.
 """
 
 from __future__ import annotations
