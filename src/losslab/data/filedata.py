@@ -111,14 +111,16 @@ class FileData(Dataset):
         supervised = self.task in ("classify", "regress")
         if supervised and self.target is None:
             raise ValueError(f'task = "{self.task}" needs target = "COLUMN", the column to predict')
+        # a stored config holds every field at its value: only a non-default one is refused
+        defaults = {k: f.default for k, f in type(self).model_fields.items()}
         if not supervised:
             for knob in ("target", "val_fraction", "test_fraction"):
-                if knob in self.model_fields_set:
+                if getattr(self, knob) != defaults[knob]:
                     raise ValueError(
                         f'{knob} applies to task = "classify" or "regress" (this study '
                         'generates samples: task = "generate")'
                     )
-        elif "standardise" in self.model_fields_set:
+        elif not self.standardise:
             raise ValueError(
                 'standardise applies to task = "generate" (supervised features are always '
                 "standardised with training-split statistics)"
