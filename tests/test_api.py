@@ -150,3 +150,23 @@ def test_parquet_without_pyarrow_is_one_line(study, monkeypatch, capsys):
     assert main(["report", str(study.out_dir), "--format", "parquet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "needs pyarrow" in err
+
+
+def test_a_tuned_study_has_trials_params_and_the_tuning_sentence(tmp_path):
+    config = {
+        "study": {"name": "tuned tiny", "seeds": 2},
+        "data": {"name": "blobs", "n": 300},
+        "model": {"network": {"hidden": [8]}},
+        "train": {"steps": 20, "batch_size": 32, "eval_every": 20},
+        "losses": [{"name": "softmax-ce"}, {"name": "focal"}],
+    }
+    study = losslab.run(config, out=tmp_path / "tuned", tune=2)
+    frame = study.members
+    trials = frame[frame["stage"] == "trial"]
+    assert len(trials) == 2 * 2 * 1  # losses x trials x search seeds
+    assert "params.lr" in frame.columns and trials["params.lr"].notna().all()
+    finals = frame[frame["stage"] == "final"]
+    assert set(finals["seed"]) == {0, 1}
+    assert set(study.ranking()["stage"]) == {"default", "tuned"}
+    metric = study.summary["tuning_info"]["metric"]
+    assert study.verdict(metric) == study.summary["tuning_info"]["sentence"]
