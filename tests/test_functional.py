@@ -279,3 +279,13 @@ def test_class_statistics_pass_by_keyword():
         logits,
         targets,
     )
+
+
+def test_nn_module_has_the_named_terms():
+    gan = Loss("lsgan", c=0.0)
+    real, fake = torch.tensor([1.0, 3.0]), torch.tensor([0.0, -1.0])
+    # 0.5 mean (r - 1)^2 + 0.5 mean f^2 and 0.5 mean f^2 (a = 0, b = 1, c = 0): by hand
+    assert gan.discriminator(real, fake).item() == pytest.approx(0.5 * 2.0 + 0.5 * 0.5)
+    assert gan.generator(fake).item() == pytest.approx(0.5 * 0.5)
+    with pytest.raises(BadInput, match="no .denoise term"):
+        gan.denoise(torch.randn(2, 2), torch.randn(2, 2))

@@ -377,3 +377,12 @@ def test_a_plugin_loss_runs_through_losslab_run(tmp_path):
     raw["study"]["name"] = "plugin-study-dict"
     study = losslab.run(raw, out=tmp_path / "run-dict", db=tmp_path / "s.db", steps=10)
     assert "margin-ls" in set(study.members["loss"])
+
+
+def test_a_plugin_module_name_loads_from_the_command_line(tmp_path, monkeypatch, capsys):
+    (tmp_path / "my_plugin_module.py").write_text(PLUGIN.format(name="module-margin-ls"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["list", "--names", "--plugin", "my_plugin_module"]) == 0
+    assert "module-margin-ls" in capsys.readouterr().out.split()
+    assert plugins.plugin_source("module-margin-ls") == "my_plugin_module"
+    assert plugins.load_plugin("my_plugin_module") == ["module-margin-ls"]  # once only
