@@ -42,6 +42,8 @@ TRAINER_READ = {
     ("ddpm-x0", "schedule"),
     ("ddpm-v", "timesteps"),
     ("ddpm-v", "schedule"),
+    ("nce", "noise_ratio"),  # the noise batch's size
+    ("nce", "noise_scale"),  # the noise distribution, built once per ensemble
 }
 
 

@@ -62,7 +62,10 @@ def test_ddpm_learns_a_1d_gaussian():
     assert abs(r.samples.mean() - 4.0) < 0.1 and abs(r.samples.std() - 0.5) < 0.1
 
 
-@pytest.mark.parametrize("loss", ["ddpm-x0", "ddpm-v", "dsm", "dsm-annealed", "flow-matching"])
+@pytest.mark.parametrize(
+    "loss",
+    ["ddpm-x0", "ddpm-v", "dsm", "dsm-annealed", "flow-matching", "nce", "sliced-score-matching"],
+)
 def test_member_reproduces_its_solo_run(loss):
     """Member 1 of a two-member ensemble gets the numbers of its solo run."""
     both = train_generative(task([member(0, loss, 0), member(1, loss, 1)], steps=12, every=6))

@@ -109,6 +109,14 @@ class TableRegression(_Table):
     standardise_targets: ClassVar[bool] = True
 
 
+class TableCounts(TableRegression):
+    """Count targets (non-negative integers), kept raw: a count loss's log link models
+    ``log E[y]`` and needs the counts themselves; the features are standardised."""
+
+    name: Literal["user-counts"] = "user-counts"  # type: ignore[assignment]
+    standardise_targets: ClassVar[bool] = False
+
+
 def mixture_modes(
     profile: Profile, x: np.ndarray, mean: np.ndarray, std: np.ndarray
 ) -> tuple[np.ndarray | None, float | None]:

@@ -65,6 +65,7 @@ OUTLIER_FRACTION = 0.01
 HEAVY_TAIL_KURTOSIS = 1.0
 SKEWED = 1.0
 HETEROSCEDASTIC_P = 0.01
+COUNT_MIN_VALUES = 3  # a 0/1 target is a classification problem, not a count
 
 
 @dataclass
@@ -96,6 +97,9 @@ class Profile:
     residual_skewness: float | None = None
     residual_excess_kurtosis: float | None = None
     heteroscedasticity_p: float | None = None
+    # count targets: every target a non-negative integer, with >= COUNT_MIN_VALUES values
+    count_target: bool | None = None
+    target_dispersion: float | None = None  # variance / mean of the target (1 for Poisson)
     # the mixture, in standardised units of the whole data (for the mode metrics)
     mode_centers: list[list[float]] = field(default_factory=list, repr=False)
     mode_spreads: list[float] = field(default_factory=list, repr=False)
@@ -134,6 +138,10 @@ class Profile:
         return s is not None and abs(s) > SKEWED
 
     @property
+    def counts(self) -> bool:
+        return bool(self.count_target)
+
+    @property
     def heteroscedastic(self) -> bool:
         p = self.heteroscedasticity_p
         return p is not None and p < HETEROSCEDASTIC_P
@@ -154,6 +162,7 @@ class Profile:
             "heavy_tailed",
             "skewed_residuals",
             "heteroscedastic",
+            "counts",
         )
         return [f for f in names if getattr(self, f)]
 
@@ -210,6 +219,11 @@ class Profile:
                 f"  heteroscedasticity (Breusch-Pagan, Koenker): p = "
                 f"{_p(self.heteroscedasticity_p)}"
             )
+            if self.count_target:
+                out.append(
+                    "  target: non-negative integers (counts); variance / mean = "
+                    f"{self.target_dispersion:.2f} (1 for Poisson, > 1 over-dispersed)"
+                )
         if self.flags():
             out.append(f"  characteristics: {', '.join(self.flags())}")
         return out
@@ -397,6 +411,12 @@ def profile(table: Table, task: str, seed: int = 0) -> Profile:
         prof.residual_excess_kurtosis = float(stats.kurtosis(res))
         prof.heteroscedasticity_p = breusch_pagan(xr, res)
         sizes["residuals"] = len(xr)
+        y = np.asarray(table.y, dtype=np.float64)
+        prof.count_target = bool(
+            np.all(y >= 0) and np.all(y == np.round(y)) and len(np.unique(y)) >= COUNT_MIN_VALUES
+        )
+        if prof.count_target and y.mean() > 0:
+            prof.target_dispersion = float(y.var() / y.mean())
     return prof
 
 

@@ -37,6 +37,9 @@ The score is the balanced accuracy when the classes are imbalanced, else the acc
   |z| > 3.5) or heavy tails (excess kurtosis > 1);
 * ``mae`` also when the residuals are skewed (|skewness| > 1): the median, not the mean;
 * ``gaussian-nll`` when the noise is heteroscedastic (Breusch-Pagan p < 0.01);
+* ``poisson-nll`` and ``tweedie-nll`` (log link) when every target is a non-negative
+  integer with at least 3 distinct values (counts); the race then keeps the targets raw
+  (not standardised), as a log link needs, for every candidate;
 * ``huber`` when no rule above added a challenger (it equals MSE near 0, so it is
   the safe alternative);
 * not ``quantile``: it estimates a chosen quantile, a different question.
@@ -195,6 +198,13 @@ def _regress(p: Profile) -> Plan:
             f"heteroscedastic noise (Breusch-Pagan p = "
             f"{p.heteroscedasticity_p:.2g} < 0.01): predicts a variance per input",
         )
+    if p.counts:
+        why = (
+            "non-negative integer target (counts; variance / mean = "
+            f"{p.target_dispersion:.2f}): a log-link count likelihood"
+        )
+        _add(cands, "poisson-nll", why)
+        _add(cands, "tweedie-nll", why + " that allows over-dispersion")
     if len(cands) == 1:
         _add(
             cands,

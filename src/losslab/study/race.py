@@ -48,6 +48,7 @@ import torch
 from losslab.data.arrays import (
     RowsDataset,
     TableClassification,
+    TableCounts,
     TableRegression,
     mixture_modes,
     split_rows,
@@ -153,6 +154,11 @@ def unit_weight(loss: str) -> float:
         penalties = len(declared_penalties(spec.training))
         return 1.0 + n_critic * (1.0 + penalties)  # each penalty about one more critic pass
     knobs = spec.hyperparameters()
+    method = spec.training.get("method")
+    if method == "nce":  # the noise batch is noise_ratio times the data batch
+        return 1.0 + float(knobs["noise_ratio"])
+    if method == "ssm":  # a Jacobian-vector product and a backward through it per projection
+        return 1.0 + 2.0 * float(knobs["n_projections"])
     return 1.0 + float(knobs.get("langevin_steps", 0))  # an MCMC step costs a network pass
 
 
@@ -166,6 +172,7 @@ def fixed_units(loss: str) -> float:
     passes = (
         k.get("eval_steps")
         or k.get("timesteps")
+        or k.get("sampling_steps", 0) * (2 if k.get("sampler") == "heun" else 1)
         or k.get("steps_per_level", 0) * k.get("levels", 1)
     )
     return 2.0 * float(passes) * EVAL_SAMPLES / 128
@@ -272,6 +279,8 @@ class Race:
             self.dataset: Any = RowsDataset.of(split.train, t.source, centers, std)
         elif self.task == "classify":
             self.dataset = TableClassification.of(t.x, t.y, t.source)
+        elif self.profile.counts:
+            self.dataset = TableCounts.of(t.x, t.y, t.source)
         else:
             self.dataset = TableRegression.of(t.x, t.y, t.source)
 

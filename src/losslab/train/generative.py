@@ -1,7 +1,8 @@
 r"""The trainer of the likelihood-style generative families: energy-based models
-trained by maximum likelihood with Langevin MCMC, denoising score matching, and
-DDPM. One network per member, trained on data alone; a sampler turns it into
-samples. The three differ only in a :class:`Method`:
+trained by maximum likelihood with Langevin MCMC or by noise-contrastive estimation,
+denoising and sliced score matching, DDPM and flow matching. One network per member,
+trained on data alone; a sampler turns it into samples. They differ only in a
+:class:`Method`:
 
 ``ebm`` (``contrastive-divergence``)
     An energy :math:`E_\theta(x)` (MLP ``d -> hidden -> 1``). Each step takes
@@ -23,6 +24,13 @@ samples. The three differ only in a :class:`Method`:
     A network :math:`f_\theta([x_t, \mathrm{emb}(t)])` predicting the noise, the
     clean sample or the velocity; each sample draws ``t`` uniformly from
     ``0..T-1``. Evaluation: the ancestral sampler from :math:`x_T \sim N(0, I)`.
+``nce`` (``nce``)
+    The EBM's energy network fitted by logistic regression of data against
+    ``noise_ratio * B`` samples of a Gaussian fitted to the member's data (mean and
+    covariance of 2,000 of its points). Evaluation: the EBM's Langevin chain.
+``ssm`` (``sliced-score-matching``)
+    An unconditional score network ``d -> hidden -> d`` fitted by the sliced Fisher
+    divergence on clean data. Evaluation: Langevin from uniform noise over the box.
 ``flow`` (``flow-matching``)
     A velocity network :math:`v_\theta([x_t, \mathrm{emb}(1000\,t)])` regressed on the
     straight noise-to-data path's velocity, :math:`t \sim U[0, 1]` per sample.
@@ -112,11 +120,18 @@ class GenerativeTask:
 def training_passes(task: GenerativeTask, m: GenerativeMember) -> int:
     """Network passes spent training: a forward and a backward per step, plus, for the
     Langevin EBM, a forward and a backward per Langevin step of the negative chains and a
-    second forward and backward for the negatives' energies."""
+    second forward and backward for the negatives' energies; NCE's noise batch counts
+    ``noise_ratio`` passes, and sliced score matching two more per projection (the
+    Jacobian-vector product and the backward through it)."""
     spec = get_loss(m.loss)
+    method, h = spec.training["method"], m.hparams
     per_step = 2
-    if spec.training["method"] == "ebm":
-        per_step = 4 + 2 * int(m.hparams["langevin_steps"])
+    if method == "ebm":
+        per_step = 4 + 2 * int(h["langevin_steps"])
+    elif method == "nce":  # a forward and a backward on the data and on nu times as much noise
+        per_step = 2 * (1 + int(h["noise_ratio"]))
+    elif method == "ssm":  # a backward per projection for v^T J v, then back through each
+        per_step = 2 + 2 * int(h["n_projections"])
     return task.steps * per_step
 
 
@@ -126,8 +141,10 @@ class Method:
     extra_inputs = 0  # width added to the data at the network's input
     outputs = 1
 
-    def __init__(self, task: GenerativeTask, hparams: dict[str, Any], box: torch.Tensor):
-        self.task, self.h, self.box = task, hparams, box  # box: [S, 2, d] (low, high)
+    def __init__(self, task: GenerativeTask, hparams: dict[str, Any], sample: torch.Tensor):
+        # sample: [S, n, d] data points per member from its sampler stream (_data_sample)
+        self.task, self.h, self.sample = task, hparams, sample
+        self.box = torch.stack([sample.amin(1), sample.amax(1)], dim=1)  # [S, 2, d] low, high
         self.spec = get_loss(task.members[0].loss)
 
     def uniform(self, gens: list[torch.Generator], n: int) -> torch.Tensor:
@@ -148,8 +165,8 @@ class Method:
 
 
 class EnergyMethod(Method):
-    def __init__(self, task, hparams, box):
-        super().__init__(task, hparams, box)
+    def __init__(self, task, hparams, sample):
+        super().__init__(task, hparams, sample)
         self.term = self.spec.bind("energy", hparams)
         self.buffer: torch.Tensor | None = None
         self.clip = float(hparams["grad_clip"]) or None
@@ -198,8 +215,8 @@ class EnergyMethod(Method):
 class _Conditional(Method):
     """A network conditioned on a level or time step through a sinusoidal embedding."""
 
-    def __init__(self, task, hparams, box):
-        super().__init__(task, hparams, box)
+    def __init__(self, task, hparams, sample):
+        super().__init__(task, hparams, sample)
         self.embed_dim = int(hparams.get("embedding_dim", 32))
         self.extra_inputs = self.embed_dim
         self.outputs = task.dataset.dim
@@ -211,11 +228,11 @@ class _Conditional(Method):
 
 
 class ScoreMethod(_Conditional):
-    def __init__(self, task, hparams, box):
-        super().__init__(task, hparams, box)
+    def __init__(self, task, hparams, sample):
+        super().__init__(task, hparams, sample)
         self.term = self.spec.bind("score", hparams)
         self.sigmas = [float(s) for s in self.spec.training["sigma_levels"](hparams)]
-        self.sigma_t = torch.tensor(self.sigmas, device=box.device)
+        self.sigma_t = torch.tensor(self.sigmas, device=sample.device)
 
     def score(self, net, x, level):
         sigma = self.sigma_t[level] if torch.is_tensor(level) else self.sigmas[level]
@@ -246,13 +263,13 @@ class ScoreMethod(_Conditional):
 
 
 class DiffusionMethod(_Conditional):
-    def __init__(self, task, hparams, box):
-        super().__init__(task, hparams, box)
+    def __init__(self, task, hparams, sample):
+        super().__init__(task, hparams, sample)
         self.term = self.spec.bind("denoise", hparams)
         self.kind = self.spec.training["prediction"]
         self.T = int(hparams["timesteps"])
         self.betas = beta_schedule(hparams["schedule"], self.T)
-        self.ab = alphas_bar(self.betas).to(box.device)
+        self.ab = alphas_bar(self.betas).to(sample.device)
 
     def loss(self, net, x, gens):
         S, B, d = x.shape
@@ -275,8 +292,8 @@ class FlowMethod(_Conditional):
 
     TIME_SCALE = 1000.0  # continuous t spread over the DDPM embedding's frequencies at T=1000
 
-    def __init__(self, task, hparams, box):
-        super().__init__(task, hparams, box)
+    def __init__(self, task, hparams, sample):
+        super().__init__(task, hparams, sample)
         self.term = self.spec.bind("denoise", hparams)
         self.sigma_min = float(hparams["sigma_min"])
 
@@ -300,21 +317,93 @@ class FlowMethod(_Conditional):
         return sample_flow(field, shape, steps, str(self.h["sampler"]), gens, self.box.device)
 
 
+class NCEMethod(EnergyMethod):
+    """Noise-contrastive estimation: an energy ``d -> hidden -> 1`` classified against
+    ``noise_ratio * B`` samples per step of a Gaussian fitted once per member to its data
+    (mean and covariance of 2,000 points of its ``sampler`` stream, standard deviations
+    scaled by ``noise_scale``). Evaluation: the energy's Langevin chain, as for the EBM."""
+
+    def __init__(self, task, hparams, sample):
+        Method.__init__(self, task, hparams, sample)
+        self.term = self.spec.bind("contrast", hparams)
+        self.clip = float(hparams["grad_clip"]) or None
+        self.ratio = int(hparams["noise_ratio"])
+        x = sample
+        mean = x.mean(1, keepdim=True)
+        centred = x - mean
+        cov = centred.transpose(1, 2) @ centred / (x.shape[1] - 1)
+        cov = cov + 1e-6 * torch.eye(x.shape[2], device=x.device)  # a degenerate sample
+        scale = float(hparams["noise_scale"])
+        self.noise = torch.distributions.MultivariateNormal(
+            mean, scale_tril=scale * torch.linalg.cholesky(cov).unsqueeze(1)
+        )
+
+    def loss(self, net, x, gens):
+        S, B, d = x.shape
+        z = per_member(gens, lambda g: torch.randn(self.ratio * B, d, generator=g), x.device)
+        y = self.noise.loc + (self.noise.scale_tril @ z.unsqueeze(-1)).squeeze(-1)
+        energy = self._energy(net)
+        data_e, noise_e = energy(x), energy(y)
+        loss = self.term(
+            data_log_ratio=-data_e - self.noise.log_prob(x),
+            noise_log_ratio=-noise_e - self.noise.log_prob(y),
+        )
+        return loss, {
+            "data_energy": data_e.detach().mean(1),
+            "sample_energy": noise_e.detach().mean(1),
+        }
+
+
+class SlicedScoreMethod(Method):
+    """Sliced score matching: a score network ``d -> hidden -> d`` on clean data, with
+    ``n_projections`` Gaussian or Rademacher directions per sample. Evaluation: Langevin
+    from uniform noise over the box, driven by the network's score."""
+
+    def __init__(self, task, hparams, sample):
+        super().__init__(task, hparams, sample)
+        self.term = self.spec.bind("score", hparams)
+        self.outputs = task.dataset.dim
+        self.clip = float(hparams["grad_clip"]) or None
+
+    def loss(self, net, x, gens):
+        S, B, d = x.shape
+        M = int(self.h["n_projections"])
+        if self.h["projection"] == "rademacher":
+            draw = lambda g: torch.randint(2, (M, B, d), generator=g).float() * 2 - 1  # noqa: E731
+        else:
+            draw = lambda g: torch.randn(M, B, d, generator=g)  # noqa: E731
+        v = per_member(gens, draw, x.device)
+        inputs = x.detach().requires_grad_(True)
+        return self.term(scores=net(inputs), inputs=inputs, projections=v), {}
+
+    def generate(self, net, gens):
+        x = self.uniform(gens, self.task.eval_samples)
+        h = self.h
+        score = lambda y: blocked(net, y).detach()  # noqa: E731
+        with torch.no_grad():
+            return langevin(
+                score, x, int(h["eval_steps"]), h["step_size"], h["noise"], gens, self.clip
+            )[0]
+
+
 METHODS: dict[str, type[Method]] = {
     "ebm": EnergyMethod,
     "dsm": ScoreMethod,
     "ddpm": DiffusionMethod,
     "flow": FlowMethod,
+    "nce": NCEMethod,
+    "ssm": SlicedScoreMethod,
 }
 
 
-def _data_box(task: GenerativeTask, n: int = 2000) -> torch.Tensor:
-    """Per member, the bounding box ``[2, d]`` of ``n`` data points of its ``sampler`` stream."""
-    boxes = []
-    for m in task.members:
-        x = task.dataset.sample(n, numpy_generator(task.study_seed, m.seed, "sampler"))
-        boxes.append(np.stack([x.min(0), x.max(0)]))
-    return torch.from_numpy(np.stack(boxes)).float().to(task.device)
+def _data_sample(task: GenerativeTask, n: int = 2000) -> torch.Tensor:
+    """Per member, ``n`` data points of its ``sampler`` stream: ``[S, n, d]``."""
+    xs = [
+        task.dataset.sample(n, numpy_generator(task.study_seed, m.seed, "sampler"))
+        for m in task.members
+    ]
+    return torch.from_numpy(np.stack(xs)).float().to(task.device)
+
 
 
 def train_generative(
@@ -327,7 +416,7 @@ def train_generative(
         raise ValueError("a generative ensemble needs one loss with one set of knobs")
     dev = torch.device(task.device)
     spec = get_loss(first.loss)
-    method = METHODS[spec.training["method"]](task, first.hparams, _data_box(task))
+    method = METHODS[spec.training["method"]](task, first.hparams, _data_sample(task))
     net = task.network.build(
         [d + method.extra_inputs, *task.network.hidden, method.outputs],
         [torch_generator(task.study_seed, m.seed, "init-network") for m in members],

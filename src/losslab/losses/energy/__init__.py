@@ -1,6 +1,7 @@
-r"""Energy-based losses: maximum likelihood with Langevin MCMC, denoising score matching.
+r"""Energy-based losses: maximum likelihood with Langevin MCMC, score matching (denoising
+and sliced), and noise-contrastive estimation.
 
-Two ways to learn a density known only up to its normaliser:
+Ways to learn a density known only up to its normaliser:
 
 * ``contrastive-divergence``: an energy :math:`E_\theta(x)`, :math:`p_\theta \propto
   e^{-E_\theta}`, trained by maximum likelihood; the intractable half of the gradient is
@@ -12,6 +13,15 @@ Two ways to learn a density known only up to its normaliser:
   at a geometric ladder of them. Term ``score``: :func:`dsm_loss` on ``scores``, ``noise``
   (``[S, B, d]``) and ``sigmas`` (``[S, B, 1]``). ``training["method"] == "dsm"`` and
   ``training["sigma_levels"]`` (:func:`sigma_levels`) turns the knobs into the levels.
+
+* ``nce``: an energy fitted by logistic regression of data against samples of a known
+  noise (a Gaussian fitted to the data). Term ``contrast``: :func:`nce_loss` on the log
+  density ratios ``data_log_ratio`` ``[S, B]`` and ``noise_log_ratio`` ``[S, N]``.
+  ``training["method"] == "nce"``.
+* ``sliced-score-matching``: a score network :math:`s_\theta(x)` fitted by the sliced
+  Fisher divergence. Term ``score``: :func:`ssm_loss` on ``scores``, the ``inputs`` they
+  were computed from, and ``projections`` ``[S, M, B, d]``. ``training["method"] ==
+  "ssm"``.
 
 Every term returns ``Tensor[S]``, one value per ensemble member. The samplers live in
 :mod:`losslab.sampling.langevin`.
@@ -44,6 +54,8 @@ from losslab.losses.energy._common import (
 from losslab.losses.energy.contrastive_divergence import cd_loss
 from losslab.losses.energy.dsm import dsm_loss, sigma_levels
 from losslab.losses.energy import dsm_annealed  # noqa: F401
+from losslab.losses.energy.nce import nce_loss
+from losslab.losses.energy.sliced_score_matching import ssm_loss
 # isort: on
 
 __all__ = [
@@ -61,5 +73,7 @@ __all__ = [
     "VINCENT_2011",
     "cd_loss",
     "dsm_loss",
+    "nce_loss",
     "sigma_levels",
+    "ssm_loss",
 ]

@@ -4,7 +4,7 @@ defaults and derivation steps the two denoising-score-matching cards share.
 
 from __future__ import annotations
 
-from losslab.losses.registry import OptimizerDefaults, Reference
+from losslab.losses.registry import Hyperparameter, OptimizerDefaults, Reference
 
 FAMILY = "energy"
 
@@ -135,3 +135,75 @@ _DSM_COMMON_STEPS = (
     r"($\frac12\mathbb{E}\|\sigma s^*+z\|^2=\frac12(d-\sigma^2\mathbb{E}\|\nabla\log "
     r"q_\sigma\|^2)$), so the loss value does not show how good the fit is.",
 )
+
+GUTMANN_HYVARINEN_2010 = Reference(
+    "Gutmann, M., Hyvärinen, A.",
+    "Noise-contrastive estimation: A new estimation principle for unnormalized statistical "
+    "models",
+    2010,
+    "https://proceedings.mlr.press/v9/gutmann10a.html",
+)
+GUTMANN_HYVARINEN_2012 = Reference(
+    "Gutmann, M. U., Hyvärinen, A.",
+    "Noise-Contrastive Estimation of Unnormalized Statistical Models, with Applications to "
+    "Natural Image Statistics",
+    2012,
+    "https://jmlr.org/papers/v13/gutmann12a.html",
+)
+SONG_2019_SSM = Reference(
+    "Song, Y., Garg, S., Shi, J., Ermon, S.",
+    "Sliced Score Matching: A Scalable Approach to Density and Score Estimation",
+    2019,
+    "https://arxiv.org/abs/1905.07088",
+)
+
+
+def evaluation_langevin_knobs(step_size: float, what: str) -> dict[str, Hyperparameter]:
+    r"""The knobs of the evaluation sampler shared by the losses that learn a density or a
+    score without a sampler in training (``nce``, ``sliced-score-matching``): unadjusted
+    Langevin :math:`x \leftarrow x + \eta\,\mathrm{clip}(\nabla\log p) + \sqrt{2\eta}\,\xi`
+    from uniform noise over the data's box. None is tuned: they decide how samples are
+    read off the model, not what the loss learns."""
+    return {
+        "step_size": Hyperparameter(
+            default=step_size,
+            low=0.0,
+            doc=(
+                rf"Step $\eta$ of the evaluation Langevin chain on {what}. Small against the "
+                r"data's scale (standardised data: 0.01) so the discretisation bias of the "
+                "unadjusted algorithm stays small. Not tuned: it reads samples off the model."
+            ),
+        ),
+        "noise": Hyperparameter(
+            default=round((2 * step_size) ** 0.5, 6),
+            low=0.0,
+            doc=(
+                r"Noise $\tau$ of each evaluation Langevin step; the default "
+                r"$\sqrt{2\eta}$ is the unadjusted Langevin algorithm, which targets the model "
+                r"itself (a smaller $\tau$ samples the colder $p^{1/T}$, $T=\tau^2/2\eta$). "
+                "Not tuned: it reads samples off the model."
+            ),
+        ),
+        "grad_clip": Hyperparameter(
+            default=10.0,
+            low=0.0,
+            doc=(
+                "Elementwise clip $c$ of the score before each step (0 disables): a safety cap "
+                r"on the move per step, $\eta c=0.1$ at the defaults, for where the model is "
+                "wild far from the data. Loose on purpose: a clip that binds changes the "
+                "stationary law (a clipped score of 1 turns a Gaussian of standard deviation "
+                "0.5 into a density with exponential tails and standard deviation about 1.5). "
+                "Not tuned: a safety cap."
+            ),
+        ),
+        "eval_steps": Hyperparameter(
+            default=500,
+            low=1,
+            integer=True,
+            doc=(
+                "Langevin steps of the evaluation chain, from uniform noise over the data's "
+                r"box (500 steps of $\eta=0.01$: a diffusion time of 5, several times the "
+                "variance of standardised data). Not tuned: an evaluation budget."
+            ),
+        ),
+    }
