@@ -123,3 +123,23 @@ def test_example_config_is_valid():
     root = Path(__file__).resolve().parents[2]
     config = load_config(root / "examples" / "seed-1d.toml")
     assert len(plan_members(config)) == 48
+
+
+def test_one_dataset_twice_needs_a_label_and_results_stay_apart():
+    """Two [[data]] entries of one dataset with different knobs: refused without labels
+    (their results would merge), kept apart with them."""
+    from losslab.data.registry import dataset_label
+    from losslab.errors import BadInput
+    from losslab.study.config import validate_config
+
+    raw = {
+        "study": {"name": "x", "seeds": 2},
+        "data": [{"name": "noisy-labels"}, {"name": "noisy-labels", "noise": "asymmetric"}],
+        "losses": [{"name": "softmax-ce"}],
+    }
+    with pytest.raises(BadInput, match=r"data\[1\]: 'noisy-labels' is also data\[0\]"):
+        validate_config(raw)
+    raw["data"][1]["label"] = "asymmetric"
+    config = validate_config(raw)
+    assert [dataset_label(d) for d in config.datasets] == ["noisy-labels", "asymmetric"]
+    assert "label=" not in config.datasets[1].describe()

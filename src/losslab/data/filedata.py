@@ -41,7 +41,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from losslab.data.registry import Dataset, register_dataset
+from losslab.data.registry import Dataset, dataset_label, register_dataset
 from losslab.data.supervised import Splits, SupervisedDataset, standardise
 from losslab.errors import BadInput
 
@@ -158,9 +158,9 @@ class FileData(Dataset):
         process; :class:`BadInput` with one line naming the file and the problem."""
         return _read(self._key())
 
-    @property
-    def label(self) -> str:
-        """What the study's members, rankings and report call this dataset: the file name."""
+    def default_label(self) -> str:
+        """What the study's members, rankings and report call this dataset unless it has
+        a ``label``: the file name."""
         return Path(self.path).name
 
     # -- generative -------------------------------------------------------------
@@ -200,7 +200,7 @@ class FileData(Dataset):
     def evaluation_notes(self) -> dict[str, str]:
         if not self.standardise:
             return {}
-        return {f"data {self.label}": "rows standardised with the file's column means and "
+        return {f"data {dataset_label(self)}": "rows standardised with the file's column means and "
                 "standard deviations; sample metrics are in those units"}
 
     def describe(self) -> str:
@@ -262,8 +262,10 @@ class FileRegression(_FileSupervised):
         return standardise(splits, targets=True)
 
     def evaluation_notes(self) -> dict[str, str]:
-        return {f"data {self.label}": f"target {self.target!r} standardised with the training "
-                "split's mean and standard deviation; regression metrics are in those units"}
+        return {
+            f"data {dataset_label(self)}": f"target {self.target!r} standardised with the "
+            "training split's mean and standard deviation; regression metrics are in those units"
+        }
 
     def describe(self) -> str:
         t = self.table()
@@ -290,7 +292,3 @@ def resolve_paths(raw: Any, base: Path) -> Any:
     return {**raw, "data": fixed}
 
 
-def dataset_label(dataset: Any) -> str:
-    """A dataset's name in members, rankings and reports: a file's name, else the
-    registry name."""
-    return getattr(dataset, "label", None) or dataset.name

@@ -29,6 +29,11 @@ class Dataset(BaseModel):
 
     dimension: ClassVar[int] = 1
 
+    #: What the study's members, rankings and report call this dataset (default: its
+    #: name, or a data file's file name): needed when one study uses a dataset twice
+    #: with different knobs (``[[data]] name = "noisy-labels" label = "asymmetric-40"``).
+    label: str | None = Field(None, min_length=1, max_length=80)
+
     @property
     def dim(self) -> int:
         """Number of coordinates of one sample."""
@@ -58,8 +63,20 @@ class Dataset(BaseModel):
 
     def describe(self) -> str:
         """One line saying what the dataset is."""
-        knobs = ", ".join(f"{k}={v!r}" for k, v in self.model_dump().items() if k != "name")
+        knobs = ", ".join(
+            f"{k}={v!r}" for k, v in self.model_dump().items() if k not in ("name", "label")
+        )
         return f"{self.name}({knobs})"  # type: ignore[attr-defined]
+
+
+def dataset_label(dataset: Any) -> str:
+    """A dataset's name in members, rankings and reports: its ``label`` when given, a data
+    file's file name, else the registry name."""
+    return (
+        getattr(dataset, "label", None)
+        or getattr(dataset, "default_label", lambda: None)()
+        or dataset.name
+    )
 
 
 DATASETS: dict[str, type[Dataset]] = {}

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from losslab.data import make_dataset
-from losslab.data.filedata import dataset_label
+from losslab.data.registry import dataset_label
 from losslab.losses import get_loss
 from losslab.report import figures as fig
 from losslab.report import tuned

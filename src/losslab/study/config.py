@@ -214,6 +214,17 @@ class StudyConfig(_Strict):
 
     @model_validator(mode="after")
     def _labels_unique(self) -> StudyConfig:
+        from losslab.data.registry import dataset_label
+
+        named: dict[str, int] = {}
+        for k, dataset in enumerate(self.datasets):
+            label = dataset_label(dataset)
+            if label in named:
+                raise ValueError(
+                    f"data[{k}]: {label!r} is also data[{named[label]}]; give one a distinct "
+                    "`label` (results are kept per dataset label)"
+                )
+            named[label] = k
         seen: set[str] = set()
         for i, entry in enumerate(self.losses):
             if entry.display in seen:

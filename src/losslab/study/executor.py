@@ -25,7 +25,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from losslab.data.filedata import dataset_label
+from losslab.data.registry import dataset_label
 from losslab.errors import BadInput
 from losslab.train import MemberResult, train, training_passes
 

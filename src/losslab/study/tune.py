@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from losslab.data.filedata import dataset_label
+from losslab.data.registry import dataset_label
 from losslab.losses import Search, get_loss
 from losslab.metrics.direction import DATASET_SEP, direction
 from losslab.study.config import LossEntry, StudyConfig
@@ -225,7 +225,7 @@ def tuning_record(config: StudyConfig, tunings: list[LossTuning]) -> dict[str, A
     for t in tunings:
         key = t.entry.display
         if multi:
-            key = f"{key}{DATASET_SEP}{config.datasets[t.dataset].name}"
+            key = f"{key}{DATASET_SEP}{dataset_label(config.datasets[t.dataset])}"
         out["losses"][key] = {
             "loss": t.entry.display,
             "dataset": dataset_label(config.datasets[t.dataset]),
