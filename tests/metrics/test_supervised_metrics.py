@@ -50,7 +50,9 @@ def test_classification_metrics_match_scikit_learn(n, k, seed):
         skm.balanced_accuracy_score(y, pred), abs=1e-12
     )
     assert macro_f1(y, pred) == pytest.approx(skm.f1_score(y, pred, average="macro"), abs=1e-12)
-    assert nll(y, probs) == pytest.approx(skm.log_loss(y, probs, labels=np.arange(k)), rel=1e-9)
+    assert nll(y, np.log(probs)) == pytest.approx(
+        skm.log_loss(y, probs, labels=np.arange(k)), rel=1e-9
+    )
 
 
 @pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
@@ -67,9 +69,37 @@ def test_imbalanced_and_missing_classes_match_scikit_learn():
     assert balanced_accuracy(y, np.zeros(100, dtype=int)) == pytest.approx(1 / 3)
 
 
-def test_nll_clips_zero_probabilities():
-    probs = np.array([[1.0, 0.0], [0.5, 0.5]])
-    assert nll(np.array([1, 0]), probs) == pytest.approx((-math.log(1e-12) - math.log(0.5)) / 2)
+@pytest.mark.parametrize("scale", [1.0, 30.0, 1e3, 1e4])
+@pytest.mark.parametrize("k", [2, 5])
+def test_nll_from_logits_equals_torch_cross_entropy_in_float64(scale, k):
+    """Logits up to 1e4 in magnitude, with confident mistakes: the metric equals
+    ``torch.nn.functional.cross_entropy`` on float64 logits (no 1e-12 probability floor,
+    which would stop a sample's NLL at 27.6)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(int(scale) + k)
+    logits = scale * rng.uniform(-1.0, 1.0, (64, k))
+    y = rng.integers(0, k, 64)
+    logits[0] = 0.0
+    logits[0, (y[0] + 1) % k] = scale  # a mistake by the full margin
+    want = torch.nn.functional.cross_entropy(
+        torch.tensor(logits, dtype=torch.float64), torch.tensor(y)
+    ).item()
+    assert nll(y, logits) == pytest.approx(want, rel=1e-12, abs=1e-12)
+    assert classification_metrics(y, logits)["nll"] == pytest.approx(want, rel=1e-12, abs=1e-12)
+    if scale >= 1e3:
+        assert nll(y, logits) > -math.log(1e-12)  # the old floor understated it
+
+
+def test_binary_logit_nll_is_bce_with_logits():
+    """A one-logit loss's logit z, passed as the logits [0, z], gives the float64
+    ``binary_cross_entropy_with_logits``, even at |z| = 1e4."""
+    torch = pytest.importorskip("torch")
+    z = np.array([-1e4, -30.0, -1.0, 0.0, 2.0, 40.0, 1e4])
+    y = np.array([1, 0, 1, 0, 1, 0, 0])
+    want = torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.tensor(z, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+    ).item()
+    assert nll(y, np.stack([np.zeros_like(z), z], 1)) == pytest.approx(want, rel=1e-12)
 
 
 def ece_loop(probs, y, n_bins=15):
@@ -138,10 +168,10 @@ def test_quantile_coverage_is_the_fraction_at_or_below():
 
 def test_dict_builders():
     probs, y = random_probs(100, 4, 0)
-    got = classification_metrics(y, probs)
+    got = classification_metrics(y, np.log(probs))
     assert tuple(got) == CLASSIFICATION_METRIC_NAMES
     assert got["accuracy"] == accuracy(y, probs.argmax(1))
-    assert got["ece"] == expected_calibration_error(y, probs)
+    assert got["ece"] == pytest.approx(expected_calibration_error(y, probs), abs=1e-12)
     t = np.linspace(-1, 1, 50)
     p = 0.9 * t
     reg = regression_metrics(t, p, 0.5)
@@ -159,7 +189,7 @@ def test_classification_metrics_take_y_true_first_as_scikit_learn(n, k, seed):
     arguments give scikit-learn's numbers."""
     probs, y = random_probs(n, k, seed)
     pred = probs.argmax(1)
-    got = classification_metrics(y, probs)
+    got = classification_metrics(y, np.log(probs))
     assert got["nll"] == pytest.approx(skm.log_loss(y, probs, labels=np.arange(k)), rel=1e-9)
     assert got["accuracy"] == pytest.approx(skm.accuracy_score(y, pred), abs=1e-12)
     assert got["balanced_accuracy"] == pytest.approx(

@@ -2,16 +2,19 @@ r"""Supervised metrics: plain functions over NumPy arrays.
 
 Every metric takes its arguments in scikit-learn's order, the truth first:
 ``(y_true, y_pred)``. Classification metrics take integer labels ``y [n]`` and either
-hard predictions ``pred [n]`` or class probabilities ``probs [n, K]`` (rows sum to 1).
+hard predictions ``pred [n]``, class probabilities ``probs [n, K]`` (rows sum to 1) or,
+for the NLL and :func:`classification_metrics`, logits ``[n, K]`` (or log-probabilities,
+which are their own log-softmax), so that the NLL never goes through a rounded probability.
 Regression metrics take targets ``y [n]`` and predictions ``[n]``. Each
 docstring gives the definition and its source; the tests compare every metric
 that scikit-learn has with scikit-learn, and the ECE with a plain loop.
 
 How the supervised trainer uses them (:mod:`losslab.train.supervised`):
 
-* probabilities are ``softmax(logits)`` for every classification loss
-  (``[1 - sigmoid(z), sigmoid(z)]`` for ``sigmoid-bce``), also for losses that do
-  not model probabilities (hinge), whose NLL and ECE are then expected to be poor;
+* the model's class distribution is ``softmax(logits)`` for every classification loss
+  (``sigmoid-bce``'s one logit z is passed as the two logits ``[0, z]``, whose softmax is
+  ``[1 - sigmoid(z), sigmoid(z)]``), also for losses that do not model probabilities
+  (hinge), whose NLL and ECE are then expected to be poor;
 * the regression "point prediction" is the network's first output: the
   conditional mean for MSE/Gaussian NLL, the median for MAE, the tau-quantile for
   ``quantile``. Its ``coverage`` (fraction of targets at or below it) should
@@ -37,9 +40,11 @@ SUPERVISED_METRIC_INFO: dict[str, str] = {
     ),
     "macro_f1": "unweighted mean of per-class F1 scores, higher is better",
     "nll": (
-        "mean negative log-likelihood of the test targets (classification: of the true "
-        "class; regression: Gaussian with the predicted or validation variance), lower "
-        "is better"
+        "mean negative log-likelihood of the test targets, lower is better; "
+        "classification: -log softmax(logits)[true class], computed from the logits "
+        "with log-softmax in float64 (no probability floor, so over-confident mistakes "
+        "count in full; sigmoid-bce's logit z as the logits [0, z]); regression: "
+        "Gaussian with the predicted or validation variance"
     ),
     "ece": "expected calibration error, 15 equal-width confidence bins, lower is better",
     "mse": "mean squared error of the point prediction on the test split, lower is better",
@@ -99,13 +104,36 @@ def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
-def nll(y: np.ndarray, probs: np.ndarray) -> float:
-    r"""Mean negative log-likelihood of the true class,
-    :math:`-\frac1n\sum_i\log\max(p_{i,y_i}, 10^{-12})` (the log loss; scikit-learn
-    ``log_loss(y, probs)`` for probabilities whose rows sum to 1)."""
-    probs, y = np.asarray(probs, dtype=np.float64), _labels(y)
-    p_true = probs[np.arange(len(y)), y]
-    return float(-np.mean(np.log(np.clip(p_true, PROB_FLOOR, 1.0))))
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    r"""Row-wise :math:`\log\operatorname{softmax}(z)_k = z_k - \max_j z_j -
+    \log\sum_j e^{z_j - \max_j z_j}` in float64: exact for logits of any size (the
+    shift keeps every exponent at most 0 and the largest term 1)."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise ``softmax(logits)`` in float64, as ``exp(log_softmax(logits))``."""
+    return np.exp(log_softmax(logits))
+
+
+def nll(y: np.ndarray, logits: np.ndarray) -> float:
+    r"""Mean negative log-likelihood of the true class from the logits ``[n, K]``,
+
+    .. math::
+
+        \mathrm{NLL} = -\frac1n\sum_i \log\operatorname{softmax}(z_i)_{y_i}
+        = \frac1n\sum_i \Big(\log\sum_k e^{z_{ik}} - z_{i y_i}\Big),
+
+    the log loss (cross-entropy; ``torch.nn.functional.cross_entropy(logits, y)``,
+    scikit-learn ``log_loss(y, softmax(logits))``), computed with :func:`log_softmax` so
+    that no probability is rounded or floored: a confident mistake by a margin of
+    :math:`10^4` costs :math:`10^4`, not :math:`-\log 10^{-12} = 27.6`. Log-probabilities
+    may be passed instead of logits (they are their own log-softmax).
+    """
+    logp, y = log_softmax(logits), _labels(y)
+    return float(-np.mean(logp[np.arange(len(y)), y]))
 
 
 def expected_calibration_error(y: np.ndarray, probs: np.ndarray, n_bins: int = 15) -> float:
@@ -138,16 +166,19 @@ def expected_calibration_error(y: np.ndarray, probs: np.ndarray, n_bins: int = 1
     return float(ece)
 
 
-def classification_metrics(y: np.ndarray, probs: np.ndarray) -> dict[str, float]:
+def classification_metrics(y: np.ndarray, logits: np.ndarray) -> dict[str, float]:
     """Every classification metric (:data:`CLASSIFICATION_METRIC_NAMES`) of labels ``y [n]``
-    against ``probs [n, K]``; the prediction is the argmax (first on ties)."""
-    probs = np.asarray(probs, dtype=np.float64)
-    pred = probs.argmax(axis=1)
+    against the logits ``[n, K]`` (or log-probabilities): the NLL from the logits
+    (:func:`nll`), the ECE from ``softmax(logits)``; the prediction is the argmax (first
+    on ties)."""
+    logits = np.asarray(logits, dtype=np.float64)
+    probs = softmax(logits)
+    pred = logits.argmax(axis=1)
     return {
         "accuracy": accuracy(y, pred),
         "balanced_accuracy": balanced_accuracy(y, pred),
         "macro_f1": macro_f1(y, pred),
-        "nll": nll(y, probs),
+        "nll": nll(y, logits),
         "ece": expected_calibration_error(y, probs),
     }
 

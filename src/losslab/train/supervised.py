@@ -21,7 +21,8 @@ the end, metrics on the clean test split become :attr:`MemberResult.metrics`
 (see :mod:`losslab.metrics.supervised`):
 
 * classification: ``accuracy, balanced_accuracy, macro_f1, nll, ece`` of the
-  probabilities ``softmax(logits)`` (``sigmoid`` for ``sigmoid-bce``);
+  logits (``[0, z]`` for ``sigmoid-bce``'s one logit z): the NLL by log-softmax of the
+  logits, the ECE of the probabilities ``softmax(logits)``;
 * regression: ``mse, mae, median_ae, coverage, nll`` of the point prediction
   (first output); the variance is the predicted one for ``gaussian-nll`` and, for
   every other loss, the mean squared residual on the validation split (a constant
@@ -314,7 +315,7 @@ class _Evaluator:
                 rows.append({})
                 continue
             if self.data.classify:
-                rows.append(classification_metrics(y_np[s], self._probs(out_np[s], s)))
+                rows.append(classification_metrics(y_np[s], self._logits(out_np[s], s)))
                 continue
             point = points[s]
             if self.predicts_variance[s]:
@@ -334,13 +335,13 @@ class _Evaluator:
             return first
         return torch.where(self.log_link[:, None], first.clamp(max=80.0).exp(), first)
 
-    def _probs(self, logits: np.ndarray, s: int) -> np.ndarray:
+    def _logits(self, out: np.ndarray, s: int) -> np.ndarray:
+        """Member ``s``'s class logits ``[n, K]``: its outputs, or for a one-logit binary
+        loss the logits ``[0, z]`` (their softmax is ``[1 - sigmoid(z), sigmoid(z)]``, their
+        log-softmax ``[log sigmoid(-z), log sigmoid(z)]``), so metrics need no probability."""
         if self.binary[s]:
-            p1 = 1.0 / (1.0 + np.exp(-logits[:, 0]))
-            return np.stack([1.0 - p1, p1], axis=1)
-        z = logits - logits.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+            return np.stack([np.zeros_like(out[:, 0]), out[:, 0]], axis=1)
+        return out
 
     def evaluate(self, step: int, alive: torch.Tensor) -> None:
         rows, loss, _ = self._metrics(self.data.x_val, self.data.y_val, alive, None)
