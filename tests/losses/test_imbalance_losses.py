@@ -139,3 +139,47 @@ def test_priors_of_the_wrong_shape_are_refused():
     ):
         with pytest.raises(ValueError, match="class_priors"):
             term(name)(logits=logits, targets=targets, class_priors=priors[:, :2], **knobs)
+
+
+def test_ldam_drw_is_torch_weighted_cross_entropy_after_drw_start():
+    """LDAM-DRW at margin 0 and scale 1: before drw_start the plain mean of CE; after it,
+    torch's F.cross_entropy with weight w_k = K (1/pi_k) / sum_j (1/pi_j), the weighted
+    mean Cao et al.'s code takes; per-member drw_start switches members one by one."""
+    logits, targets, priors = data(6)
+    knobs = {"logits": logits, "targets": targets, "max_margin": 0.0, "scale": 1.0,
+             "class_priors": priors}
+    before = term("ldam")(**knobs, drw_start=0.8, progress=0.5)
+    torch.testing.assert_close(before, ce(logits, targets))
+    after = term("ldam")(**knobs, drw_start=0.8, progress=0.8)
+    for s in range(S):
+        inv = 1 / priors[s]
+        w = inv * K / inv.sum()
+        ref = F.cross_entropy(logits[s], targets[s], weight=w)
+        assert float(after[s]) == pytest.approx(float(ref), rel=1e-10)
+    mixed = term("ldam")(**knobs, drw_start=torch.tensor([0.3, 0.9, 0.6][:S]), progress=0.7)
+    for s, start in enumerate([0.3, 0.9, 0.6][:S]):
+        expect = after[s] if 0.7 >= start else before[s]
+        assert float(mixed[s]) == pytest.approx(float(expect), rel=1e-10)
+
+
+def test_ldam_drw_switches_on_in_training_at_its_step():
+    """Through the trainer: with drw_start = 0.5 the members' recorded loss changes
+    definition at step steps/2 + 1 and not before (a plain-LDAM twin matches until then)."""
+    from losslab.data import make_dataset
+    from losslab.train.optim import OptimizerSettings
+    from losslab.train.supervised import SupervisedMember, SupervisedTask, train_supervised
+
+    def run(start):
+        spec = get_loss("ldam")
+        m = SupervisedMember(0, "ldam", "ldam", spec.hyperparameters({"drw_start": start}), 0,
+                             OptimizerSettings("adam", 1e-3))
+        task = SupervisedTask(
+            study_seed=0, dataset=make_dataset({"name": "blobs-imbalanced", "ratio": 20}),
+            hidden=(16,), activation="relu", batch_size=64, steps=40, eval_every=40,
+            record_every=1, members=(m,),
+        )
+        return train_supervised(task)[0].series["loss"]
+
+    drw, plain = run(0.5), run(1.0)
+    np.testing.assert_allclose(drw[:20], plain[:20], rtol=1e-6)
+    assert not np.allclose(drw[20], plain[20], rtol=1e-3)

@@ -133,6 +133,7 @@ class _Group:
     binary: bool
     predicts_variance: bool
     log_link: bool  # the first output is log(mean) (count losses): the point is exp of it
+    progress: bool  # the term takes the fraction of training done (a schedule, e.g. LDAM-DRW)
 
 
 def _groups(members: tuple[SupervisedMember, ...], device: torch.device | str) -> list[_Group]:
@@ -155,6 +156,7 @@ def _groups(members: tuple[SupervisedMember, ...], device: torch.device | str) -
                 binary=bool(spec.training.get("binary", False)),
                 predicts_variance=bool(spec.training.get("predicts_variance", False)),
                 log_link=spec.training.get("link") == "log",
+                progress=spec.training.get("progress") is True,
             )
         )
         start = i
@@ -209,14 +211,27 @@ class _Data:
         self.n_train = splits[0].y_train.shape[0]
 
 
-def _loss(groups: list[_Group], out: torch.Tensor, y: torch.Tensor, data: _Data) -> torch.Tensor:
+def _loss(
+    groups: list[_Group],
+    out: torch.Tensor,
+    y: torch.Tensor,
+    data: _Data,
+    progress: float | None = None,
+) -> torch.Tensor:
+    """Every group's term on its members' batch; ``progress`` = (step - 1) / steps, the
+    fraction of training done, for terms whose card asks for it (None at evaluation: the
+    term's unscheduled form, e.g. LDAM without its deferred weights)."""
     parts = []
     for g in groups:
         sl = g.members
         if data.classify:
-            extra = {"class_weights": data.class_weights[sl]} if g.class_weights else {}
+            extra: dict[str, Any] = (
+                {"class_weights": data.class_weights[sl]} if g.class_weights else {}
+            )
             if g.class_priors:
                 extra["class_priors"] = data.class_priors[sl]
+            if g.progress and progress is not None:
+                extra["progress"] = progress
             parts.append(g.term(logits=out[sl], targets=y[sl], **extra))
         else:
             parts.append(g.term(prediction=out[sl], targets=y[sl]))
@@ -261,7 +276,8 @@ def train_supervised(
             idx = torch.from_numpy(np.stack([s.take(k * B) for s in samplers])).to(dev)
             idx = idx.view(S, k, B)
         batch = idx[:, c]
-        loss = _loss(groups, net(data.x_train[rows, batch]), data.y_train[rows, batch], data)
+        out = net(data.x_train[rows, batch])
+        loss = _loss(groups, out, data.y_train[rows, batch], data, (step - 1) / task.steps)
         grads = torch.autograd.grad(torch.where(alive, loss, 0).sum(), params)
         opt.step(grads, alive)
         loss = loss.detach()

@@ -45,13 +45,26 @@ def ldam_margins(logits: Tensor, class_priors: Tensor | None, max_margin: Knob) 
     return broadcast_knob(max_margin, ratio) * ratio
 
 
+def drw_weights(class_priors: Tensor) -> Tensor:
+    r"""Cao et al.'s deferred class-balanced weights, ``[S, K]``: Cui et al. (2019)'s
+    :math:`w_k \propto (1-\beta)/(1-\beta^{n_k})` with :math:`\beta \to 1`, i.e.
+    :math:`w_k \propto 1/\pi_k` (at their :math:`\beta = 0.9999` and :math:`n_k` of tens
+    to thousands the two differ by under 10%), normalised to :math:`\sum_k w_k = K` as in
+    their code. A class absent from the training split gets weight 0 (it has no samples)."""
+    p = class_priors
+    inv = torch.where(p > 0, 1.0 / p.clamp_min(torch.finfo(p.dtype).tiny), 0.0)
+    return inv * p.shape[1] / inv.sum(dim=1, keepdim=True)
+
+
 def ldam(
     *,
     logits: Tensor,
     targets: Tensor,
     max_margin: Knob,
     scale: Knob,
+    drw_start: Knob = 1.0,
     class_priors: Tensor | None = None,
+    progress: float | None = None,
 ) -> Tensor:
     r"""LDAM loss (Cao et al. 2019): CE with the true logit lowered by a class margin.
 
@@ -62,15 +75,33 @@ def ldam(
 
     with the class frequencies from ``class_priors`` ``[S, K]`` (the member's training
     split; uniform when ``None``). ``max_margin`` :math:`C`, ``scale`` :math:`s`: numbers
-    or per-member ``[S]``. Deferred re-weighting (DRW) is not included. ``logits``:
-    ``[S, B, K]``; ``targets``: ``[S, B]``; returns ``[S]``.
+    or per-member ``[S]``.
+
+    **Deferred re-weighting** (LDAM-DRW): once ``progress`` (the fraction of training
+    done, passed by the trainer) reaches ``drw_start``, the batch mean becomes the
+    class-weighted mean :math:`\sum_b w_{y_b}\ell_b / \sum_b w_{y_b}` with
+    :func:`drw_weights` (``torch.nn.functional.cross_entropy``'s ``weight`` convention,
+    which Cao et al.'s code uses). ``drw_start = 1`` (or ``progress`` None) never
+    re-weights. ``logits``: ``[S, B, K]``; ``targets``: ``[S, B]``; returns ``[S]``.
     """
     _check(logits, targets)
     margins = ldam_margins(logits, class_priors, max_margin)  # [S, K]
     true = F.one_hot(targets, logits.shape[-1]).to(logits.dtype)  # [S, B, K]
     shifted = logits - true * margins.unsqueeze(1)
     log_p = F.log_softmax(broadcast_knob(scale, logits) * shifted, dim=-1)
-    return -log_p.gather(-1, targets.unsqueeze(-1)).squeeze(-1).mean(dim=1)
+    per_sample = -log_p.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # [S, B]
+    plain = per_sample.mean(dim=1)
+    start = torch.as_tensor(
+        broadcast_knob(drw_start, plain), dtype=logits.dtype, device=logits.device
+    )  # checked even when unused: a wrong per-member length fails here
+    if progress is None or class_priors is None:
+        return plain
+    on = torch.as_tensor(progress, dtype=logits.dtype, device=logits.device) >= start
+    if not bool(on.any()):
+        return plain
+    w = drw_weights(class_priors.to(logits.dtype)).gather(1, targets)  # [S, B]
+    weighted = (w * per_sample).sum(dim=1) / w.sum(dim=1).clamp_min(torch.finfo(w.dtype).tiny)
+    return torch.where(on, weighted, plain)
 
 
 register(
@@ -97,10 +128,13 @@ register(
                 r"logits lie in $[-1,1]$, and multiply by $s=30$ before the softmax. losslab's "
                 r"MLP has an unnormalised last layer: there $s$ is an inverse temperature that "
                 r"also scales the margins' effect, so it is a knob.",
-                r"**Deferred re-weighting not included.** The paper trains with LDAM and, after "
-                r"a fixed epoch, switches on class-balanced weights (DRW). That is a schedule "
-                r"over training steps, which a loss term cannot see; losslab does not include "
-                r"it (combine with class weights in a custom loss if needed).",
+                r"**Deferred re-weighting.** The paper trains with plain LDAM first, so the "
+                r"features are learned from every sample equally, then switches on "
+                r"class-balanced weights $w_k\propto1/\pi_k$ (Cui et al. 2019's effective "
+                r"number at $\beta\to1$) for the last part of training (epoch 160 of 200) to "
+                r"move the decision boundaries toward the rare classes (LDAM-DRW). The "
+                r"trainer passes the fraction of training done; `drw_start` is when the "
+                r"weights switch on.",
                 r"**Relation.** `logit-adjusted-ce` also gives rare classes larger margins, "
                 r"additive in $\log(\pi_k/\pi_y)$ (Menon et al. 2021 discuss the link).",
             ),
@@ -126,7 +160,7 @@ register(
             ),
             cons=(
                 "Designed for a normalised last layer; with raw logits s and C interact.",
-                "Its best results need deferred re-weighting, not included here.",
+                "Its best results need deferred re-weighting: a schedule, one more knob.",
                 "Probabilities are not calibrated.",
             ),
             hyperparameters={
@@ -151,6 +185,20 @@ register(
                         "from plain logits to the paper's value."
                     ),
                 ),
+                "drw_start": Hyperparameter(
+                    default=0.8,
+                    low=0.0,
+                    high=1.0,
+                    search=Search.uniform(0.5, 1),
+                    doc=(
+                        "Fraction of the training steps after which deferred re-weighting "
+                        r"switches on the class-balanced weights $w_k\propto1/\pi_k$ (Cao et "
+                        "al.: epoch 160 of 200, i.e. 0.8). 1 never re-weights (plain LDAM); 0 "
+                        "re-weights from the start (which the paper found worse: the features "
+                        "then learn from a re-weighted, noisier signal). Searched uniform over "
+                        "[0.5, 1]: from halfway to never."
+                    ),
+                ),
             },
             references=(
                 Reference(
@@ -164,6 +212,6 @@ register(
         ),
         terms={"loss": ldam},
         optimizer=_ADAM,
-        training={"outputs": "classes", "class_priors": True},
+        training={"outputs": "classes", "class_priors": True, "progress": True},
     )
 )
