@@ -91,7 +91,14 @@ PLAN_SAFETY = 0.75  # screening rounds plan on this share of the time left: the 
 @dataclass(frozen=True)
 class Settings:
     """Per paradigm: step bounds, seed cap and the prior cost (seconds per work unit per
-    step at 16 input columns; measured on a 2-core machine with one torch thread)."""
+    step at 16 input columns; measured on a 2-core machine with one torch thread).
+
+    ``min_final_steps``: the shortest final round whose finalists a recommendation may
+    name (:mod:`losslab.study.recommendation` says "no recommendation: the race was too
+    short" below it). Supervised: 300 steps (at a batch of 64, about 70 passes over a few
+    hundred training rows, past the first fast drop of the validation loss); generative:
+    1,000 steps (adversarial and energy losses spend their first few hundred steps in a
+    start-up transient, where a ranking says more about speed than about the loss)."""
 
     min_steps: int
     preferred_steps: int
@@ -101,10 +108,13 @@ class Settings:
     prior_unit_s: float
     prior_eval_s: float  # per member
     eval_factor: float  # trainer-side evaluation cost per member / our own
+    min_final_steps: int = 300
 
 
-ADVERSARIAL = Settings(30, 3000, 20000, 10, 4.0, 1.2e-3, 0.3, 3.0)
-SUPERVISED = Settings(30, 1500, 4000, 20, 10.0, 2.0e-4, 0.01, 1.0)
+ADVERSARIAL = Settings(30, 3000, 20000, 10, 4.0, 1.2e-3, 0.3, 3.0, 1000)
+SUPERVISED = Settings(30, 1500, 4000, 20, 10.0, 2.0e-4, 0.01, 1.0, 300)
+OVERRUN = 1.2
+"""A race that took more than this times its budget (start-up included) names no winner."""
 
 
 @dataclass
@@ -127,6 +137,11 @@ class RaceResult:
     seconds: float
     # per candidate: the settings round 0 tried ({"params", "value"}) and the one it kept
     search: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the simple models (:mod:`losslab.study.baselines`) on the final round's seeds and
+    # test rows, one member dict per (baseline, seed)
+    baselines: list[dict[str, Any]] = field(default_factory=list)
+    min_final_steps: int = 0  # see :class:`Settings`
+    replayed: bool = False  # a --schedule was followed (the budget sized nothing)
 
     @property
     def schedule(self) -> list[tuple[int, int]]:
@@ -347,7 +362,23 @@ class Race:
                     order, search = self._keep_best_settings(rnd, order)
                 rnd.kept = order[: per[r + 1]]
                 alive = rnd.kept
-        return RaceResult(rounds, self.notes, time.perf_counter() - race_start, search)
+        baselines = self.baselines(list(range(rounds[-1].seeds)))
+        return RaceResult(
+            rounds, self.notes, time.perf_counter() - race_start, search, baselines,
+            self.settings.min_final_steps, self.schedule is not None,
+        )
+
+    def baselines(self, seeds: list[int]) -> list[dict[str, Any]]:
+        """The simple models on the final round's seeds and test rows (see
+        :mod:`losslab.study.baselines`)."""
+        from losslab.study.baselines import generative_baselines, supervised_baselines
+
+        if self.task != "generate":
+            return supervised_baselines(self.dataset, self.seed, seeds, self.task)
+        return generative_baselines(
+            self.split.train, self.split.test[:HELDOUT_ROWS], seeds, self.seed,
+            int(self.profile.modes), EVAL_SAMPLES, self.centers, self.mode_std,
+        )
 
     # -- the search in round 0 ------------------------------------------------------
     def _settings(self, cands: list[str]) -> list[str]:

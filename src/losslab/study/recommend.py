@@ -114,7 +114,7 @@ def recommend(
         finally:
             if bar is not None:
                 bar.close()
-        result = build(task, prof, plan, outcome, budget)
+        result = build(task, prof, plan, outcome, budget, time.perf_counter() - started)
         result.seconds = time.perf_counter() - started
         if out is not None:
             result.save(out)  # the time it reports excludes writing the files (well under 1 s)

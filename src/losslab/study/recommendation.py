@@ -9,6 +9,7 @@ paired t-tests against the best with Holm's correction, the stated verdict rule)
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,9 @@ from losslab.report.stats import (
     ranking,
     verdict,
 )
+from losslab.study.baselines import PREFIX, linear_loss
 from losslab.study.candidates import Plan
-from losslab.study.race import RaceResult, Round
+from losslab.study.race import OVERRUN, RaceResult, Round
 
 BASELINES = {"classify": "softmax-ce", "regress": "mse"}
 
@@ -93,6 +95,11 @@ class RecommendResult:
             "notes": self.race.notes,
             # per candidate: the settings round 0 tried and the one it went on with
             "search": self.race.search,
+            # the simple models on the final round's seeds and test rows (stage "baseline")
+            "baselines": [
+                {**m, "metrics": {k: finite_or_none(v) for k, v in m["metrics"].items()}}
+                for m in self.race.baselines
+            ],
             "budget_s": self.budget,
             "seconds": round(self.seconds, 3),
             "profile": self.profile.to_dict(),
@@ -111,8 +118,11 @@ class RecommendResult:
             "ci95_low",
             "ci95_high",
             "p_holm_vs_best",
+            "beats_baselines",
         ] + [c for c in self.plan.secondary if c in show.columns and c != self.metric]
         show = show[[c for c in cols if c in show.columns]]
+        for col in ("rank", "steps"):  # baselines have neither
+            show[col] = show[col].astype(object).where(show[col].notna(), "-")
         with pd.option_context(
             "display.width", 160, "display.max_columns", 30, "display.float_format", "{:.4g}".format
         ):
@@ -181,29 +191,65 @@ def _values(members: list[dict[str, Any]], loss: str, metric: str) -> dict[int, 
 
 
 def build(
-    task: str, profile: Profile, plan: Plan, race: RaceResult, budget: float
+    task: str,
+    profile: Profile,
+    plan: Plan,
+    race: RaceResult,
+    budget: float,
+    seconds: float | None = None,
 ) -> RecommendResult:
-    """Rank the finalists on the test rows, state the verdict, list the reasons."""
+    """Rank the finalists on the test rows, state the verdict, list the reasons.
+
+    Three rules can withhold a recommendation even where the paired tests separate the
+    best finalist (each stated in the words it prints):
+
+    * **too short**: the final round trained fewer than the paradigm's
+      ``min_final_steps`` (:class:`~losslab.study.race.Settings`), or the race took more
+      than :data:`~losslab.study.race.OVERRUN` times its budget (``seconds``, start-up
+      included; not for a replayed ``--schedule``, whose budget sizes nothing);
+    * **baselines**: the best finalist does not beat every simple model
+      (:mod:`losslab.study.baselines`) on the mean of the same metric over the same seeds'
+      test rows: then no neural loss is recommended and the loss of the simple model is.
+    """
     final = race.rounds[-1]
     metrics = [plan.metric] + [m for m in plan.secondary if m != plan.metric]
     ranked = ranking(final.members, metrics)
     primary = [e for e in ranked if e["metric"] == plan.metric]
     decided = verdict(primary)
-    rows = _table_rows(task, plan, race, primary)
+    base_rank = [e for e in ranking(race.baselines, metrics) if e["metric"] == plan.metric]
+    rows = _table_rows(task, plan, race, primary, base_rank)
     table = pd.DataFrame(rows)
+    for col in ("rank", "steps"):  # whole numbers, with gaps: "1", not "1.0", in table.csv
+        table[col] = table[col].astype("Int64")
     best = decided["best"]
+    short = _too_short(race, budget, seconds)
+    lost_to = _beaten_by(plan.metric, primary[0] if primary else None, base_rank)
+    winner, tied = None, []
     if best is None:
         recommendation = "No recommendation: no finalist produced a finite score."
-        winner, tied = None, []
-    elif decided["significant"]:
-        winner, tied = best, []
+    elif short:
+        recommendation = "No recommendation: the race was too short: " + short
+    elif lost_to is not None:
+        simple = lost_to["loss"].removeprefix(PREFIX)
+        kind = "generative loss" if task == "generate" else "neural loss"
+        model = {"generate": "a simple density model"}.get(task, "a linear model")
+        if simple in ("mean", "majority", "gaussian"):
+            model = f"a trivial model ({simple})"
         recommendation = (
-            f"Recommended: {best}. It has the best {plan.metric} on the held-out test rows "
-            f"and the paired t-tests (Holm-adjusted p < 0.05, >= {MIN_PAIRS} seeds) separate "
-            "it from every other finalist."
+            f"No recommendation: no {kind} beats {model} on this data: {simple} has "
+            f"{plan.metric} {lost_to['mean']:.4g} on the same test rows, the best finalist "
+            f"({best}) {primary[0]['mean']:.4g}. Choose the loss for the "
+            f"{'simple' if task == 'generate' else 'linear'} model: "
+            f"{linear_loss(task, plan.metric)}."
+        )
+    elif decided["significant"]:
+        winner = best
+        recommendation = (
+            f"Recommended: {best}. It has the best {plan.metric} on the held-out test rows, "
+            f"the paired t-tests (Holm-adjusted p < 0.05, >= {MIN_PAIRS} seeds) separate "
+            "it from every other finalist, and it beats the simple baselines."
         )
     else:
-        winner = None
         tied = [best] + [x["loss"] for x in decided["not_separated"]]
         others = ", ".join(
             f"{x['loss']} (Holm p = {fmt_p(x['p_holm'])})" for x in decided["not_separated"]
@@ -214,6 +260,12 @@ def build(
             "may separate them."
         )
     reasons = _reasons(task, profile, plan, race, ranked, primary, decided) if best else []
+    if base_rank:
+        reasons.append(
+            "baselines on the same test rows: "
+            + "; ".join(f"{e['loss'].removeprefix(PREFIX)} {_f(e['mean'])}" for e in base_rank)
+            + f" ({plan.metric}; a finalist must beat every one to be recommended)"
+        )
     return RecommendResult(
         task,
         profile,
@@ -230,25 +282,73 @@ def build(
     )
 
 
+def _too_short(race: RaceResult, budget: float, seconds: float | None) -> str | None:
+    """Why the race is too short to name a winner (see :func:`build`), or ``None``."""
+    final = race.rounds[-1]
+    need = race.min_final_steps
+    if need and final.steps < need:
+        spent = (seconds or budget) if race.replayed else max(budget, seconds or 0.0)
+        more = 10 * math.ceil(spent * need / max(final.steps, 1) / 10)
+        return (
+            f"its final round trained {final.steps} steps, fewer than the {need} a "
+            f"recommendation needs (rule: the finalists train at least {need} steps and the "
+            f"race ends within {OVERRUN:.0%} of --budget); a --budget of about {more} s "
+            f"would give the final round {need} steps on this machine"
+        )
+    if seconds is not None and not race.replayed and seconds > OVERRUN * budget:
+        return (
+            f"it took {seconds:.0f} s of a {budget:g} s budget (more than {OVERRUN - 1:.0%} "
+            "over: the machine was busy, so its rounds are shorter than planned); rerun on a "
+            f"quieter machine or with --budget {10 * math.ceil(seconds * OVERRUN / 10)}"
+        )
+    return None
+
+
+def _beaten_by(
+    metric: str, best: dict[str, Any] | None, base_rank: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The strongest baseline when it is at least as good as the best finalist's mean."""
+    known = [e for e in base_rank if e["mean"] is not None]
+    if best is None or best["mean"] is None or not known:
+        return None
+    top = known[0]  # ranked best first
+    better = top["mean"] >= best["mean"] if direction(metric) == "max" else (
+        top["mean"] <= best["mean"]
+    )
+    return top if better else None
+
+
 def _table_rows(
-    task: str, plan: Plan, race: RaceResult, primary: list[dict[str, Any]]
+    task: str,
+    plan: Plan,
+    race: RaceResult,
+    primary: list[dict[str, Any]],
+    base_rank: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     final = race.rounds[-1]
     baseline = BASELINES.get(task)
     base_vals = _values(final.members, baseline, plan.metric) if baseline else {}
+    best_base = next((e for e in base_rank if e["mean"] is not None), None)
     rows = []
     for e in primary:
-        rows.append(
-            _row(
-                e["loss"],
-                final,
-                plan,
-                e["rank"],
-                "final (test rows)",
-                e.get("p_vs_best_holm"),
-                base_vals if baseline in final.candidates else {},
-            )
+        row = _row(
+            e["loss"],
+            final,
+            plan,
+            e["rank"],
+            "final (test rows)",
+            e.get("p_vs_best_holm"),
+            base_vals if baseline in final.candidates else {},
         )
+        if best_base is not None:
+            # flagged "no" where the strongest simple model is at least as good
+            row["beats_baselines"] = (
+                "-" if e["mean"] is None
+                else "no" if _beaten_by(plan.metric, e, base_rank) else "yes"
+            )
+        rows.append(row)
+    for e in base_rank:
+        rows.append(_baseline_row(e["loss"], race, plan))
     for r in reversed(race.rounds[:-1]):
         for loss in r.candidates:
             if loss in r.kept:
@@ -257,6 +357,32 @@ def _table_rows(
                 _row(loss, r, plan, None, f"out after round {r.index} (validation rows)", None, {})
             )
     return rows
+
+
+def _baseline_row(name: str, race: RaceResult, plan: Plan) -> dict[str, Any]:
+    """A simple model's row: stage ``baseline (test rows)``, the final round's seeds."""
+    vals = _values(race.baselines, name, plan.metric)
+    mean, lo, hi = mean_ci95(list(vals.values()))
+    n = sum(1 for m in race.baselines if m["loss"] == name)
+    row: dict[str, Any] = {
+        "rank": None,
+        "loss": name,
+        "family": "baseline",
+        "stage": "baseline (test rows)",
+        "steps": None,
+        "seeds": f"{len(vals)}/{n}",
+        "metric": plan.metric,
+        "mean": finite_or_none(mean),
+        "ci95_low": finite_or_none(lo),
+        "ci95_high": finite_or_none(hi),
+        "p_holm_vs_best": None,
+    }
+    for metric in plan.secondary:
+        if metric != plan.metric:
+            row[metric] = finite_or_none(
+                mean_ci95(list(_values(race.baselines, name, metric).values()))[0]
+            )
+    return row
 
 
 def _row(
@@ -335,6 +461,11 @@ def _reasons(
     ]
     if firsts:
         reasons.append(f"{best} also has the best mean on {', '.join(firsts)}")
+    disagree = _disagreements(best, plan.metric, ranked)
+    if disagree:
+        reasons.append(
+            f"but the other metrics disagree with {plan.metric}: " + "; ".join(disagree)
+        )
     if task == "generate" and profile.multimodal:
         modes = {e["loss"]: e["mean"] for e in ranked if e["metric"] == "modes"}
         reasons.append(
@@ -358,6 +489,24 @@ def _reasons(
         f"catalogue: {best}: {why}" + (f" ({href}; `losslab explain {best}`)" if href else "")
     )
     return reasons
+
+
+def _disagreements(best: str, metric: str, ranked: list[dict[str, Any]]) -> list[str]:
+    """Each further metric on which another finalist is better than ``best``, with both
+    numbers (so a reason naming one metric shows the others where they disagree)."""
+    out = []
+    for other in dict.fromkeys(e["metric"] for e in ranked):
+        entries = [e for e in ranked if e["metric"] == other and e["mean"] is not None]
+        mine = next((e for e in entries if e["loss"] == best), None)
+        if other == metric or not entries or entries[0]["loss"] == best:
+            continue
+        top = entries[0]
+        sense = "higher" if direction(other) == "max" else "lower"
+        out.append(
+            f"{other} ({sense} is better): {best} {_f(mine['mean'] if mine else None)} vs "
+            f"{top['loss']} {_f(top['mean'])}"
+        )
+    return out
 
 
 def _f(x: Any) -> str:

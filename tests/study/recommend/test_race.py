@@ -44,7 +44,9 @@ def test_classify_end_to_end_cli(tmp_path, capsys):
     text = capsys.readouterr().out
     assert code == 0
     assert "modes:" in text and "held-out score: accuracy" in text
-    assert ("Recommended:" in text) or ("Tie:" in text)
+    # 120 steps is under the 300 a recommendation needs: the evidence, but no winner
+    assert ("Recommended:" in text) or ("Tie:" in text) or ("No recommendation" in text)
+    assert "baseline: logistic" in text
     summary = json.loads((out / "summary.json").read_text())
     assert summary["config"]["schedule"] == [[40, 2], [120, 3]]
     assert len(summary["members"]) == 3 * len(summary["rounds"][-1]["candidates"])
