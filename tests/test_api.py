@@ -50,22 +50,23 @@ def test_members_one_row_per_member(study):
         ("wgan-gp", "wgan-gp", "mixture", 0),
         ("wgan-gp", "wgan-gp", "mixture", 1),
     ]
-    assert set(frame["status"]) == {"ok"} and set(frame["stage"]) == {"final"}
+    # 20 steps: finished, though maybe no better than the Gaussian baseline (issue 19)
+    assert set(frame["status"]) <= {"ok", "not-converged"} and set(frame["stage"]) == {"final"}
     assert {"w1", "ks", "modes", "cost.passes", "cost.seconds"} <= set(frame.columns)
     summary = json.loads((study.out_dir / "summary.json").read_text())
     for row, m in zip(frame.itertuples(index=False), summary["members"], strict=True):
         assert row.w1 == pytest.approx(m["metrics"]["w1"], rel=0, abs=0)
 
 
-def test_ranking_is_the_mean_and_t_interval_of_the_members(study):
+def test_ranking_is_the_mean_of_the_members_without_an_interval_from_two_seeds(study):
     frame, ranking = study.members, study.ranking("w1")
     assert set(ranking["metric"]) == {"w1"} and list(ranking["rank"]) == [1, 2]
     for row in ranking.itertuples(index=False):
         values = frame.loc[frame["label"] == row.label, "w1"].to_numpy()
         mean = np.mean(values)
-        half = stats.t.ppf(0.975, len(values) - 1) * np.std(values, ddof=1) / np.sqrt(len(values))
         assert row.mean == pytest.approx(mean, rel=1e-12)
-        assert (row.ci95_low, row.ci95_high) == pytest.approx((mean - half, mean + half))
+        # two seeds: no 95% interval (report.stats.MIN_INTERVAL_N = 3; issue 19)
+        assert pd.isna(row.ci95_low) and pd.isna(row.ci95_high)
         assert row.n == len(values)
     assert ranking["mean"].is_monotonic_increasing  # w1: lower is better, best first
     best = ranking.iloc[1]

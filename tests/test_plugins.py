@@ -121,7 +121,7 @@ def test_a_plugin_loss_runs_in_a_study_and_shows_everywhere(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     members = [m for m in summary["members"] if m["loss"] == "margin-ls"]
     assert len(members) == 2  # two seeds
-    assert all(m["status"] == "ok" for m in members)
+    assert all(m["status"] in ("ok", "not-converged") for m in members)
     assert all(m["hparams"]["margin"] == 2.0 for m in members)
     assert {r["loss"] for r in summary["ranking"]} >= {"margin-ls", "lsgan"}
     assert "margin-ls" in (out / "report.html").read_text()

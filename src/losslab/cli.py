@@ -381,8 +381,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     statuses = [m["status"] for m in summary["members"]]
     print(
         f"{summary['study']}: {len(statuses)} members "
-        f"({statuses.count('ok')} ok, {statuses.count('diverged')} diverged, "
-        f"{statuses.count('failed')} failed)"
+        f"({statuses.count('ok')} ok, {statuses.count('not-converged')} not converged, "
+        f"{statuses.count('diverged')} diverged, {statuses.count('failed')} failed)"
     )
     best = [r for r in summary["ranking"] if r["rank"] == 1]
     tuned = "tuning_info" in summary

@@ -32,6 +32,7 @@ STREAMS = (
     "split",
     "batch",
     "sampler",
+    "baseline",  # the trivial baseline a member is judged against (metrics.baselines)
 )
 
 

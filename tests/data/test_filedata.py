@@ -133,7 +133,8 @@ def test_generative_study_on_a_csv_file(files, tmp_path, monkeypatch):
     cli, api = run_both(files, "generative", tmp_path, monkeypatch)
     members = api.members
     assert len(members) == 2 * 2 * 1  # losses x seeds x datasets
-    assert set(members["dataset"]) == {"mix.csv"} and set(members["status"]) == {"ok"}
+    assert set(members["dataset"]) == {"mix.csv"}
+    assert set(members["status"]) <= {"ok", "not-converged"}
     # the mode metrics work: three modes (reverse KL of a histogram over 3 modes <= ln 3)
     assert {"modes", "high_quality", "reverse_kl"} <= set(members.columns)
     assert members["modes"].between(0, 3).all()
@@ -165,7 +166,7 @@ def test_classify_study_on_a_csv_file_beside_a_builtin(files, tmp_path, monkeypa
     members = api.members
     assert len(members) == 2 * 2 * 2  # losses x seeds x datasets
     assert list(dict.fromkeys(members["dataset"])) == ["cancer.csv", "wine"]
-    assert set(members["status"]) == {"ok"}
+    assert set(members["status"]) <= {"ok", "not-converged"}
     assert members["accuracy"].between(0, 1).all()
     assert set(api.ranking("accuracy")["dataset"]) == {"cancer.csv", "wine"}
     same_members(cli.members, members)

@@ -82,18 +82,21 @@ def test_ranking_lower_is_better_by_default():
     assert [e["rank"] for e in entries] == [1, 2, 3]
     b = entries[0]
     assert b["mean"] == pytest.approx(0.15)
-    assert b["ci95"] == pytest.approx(list(mean_ci95([0.1, 0.2])[1:]))
+    assert b["ci95"] == [None, None]  # two seeds: no interval (MIN_INTERVAL_N = 3)
     assert b["n"] == 2
     assert set(b) == {
         "loss",
         "metric",
         "mean",
         "ci95",
+        "ci_method",
         "n",
         "rank",
         "p_vs_best",
         "p_vs_best_holm",
         "n_pairs",
+        "diff_vs_best",
+        "diff_ci95",
     }
 
 
@@ -151,11 +154,13 @@ def test_ranking_of_only_failed_members_is_empty():
 # -- paired tests ----------------------------------------------------------------------
 
 
-def test_ranking_ci_matches_scipy_t_interval_per_loss():
+def test_ranking_ci_of_a_metric_without_a_range_is_the_scipy_t_interval():
+    """``mmd`` may go below 0 (unbiased estimate): no range, the Student-t interval."""
     rng = np.random.default_rng(7)
     values = {"a": rng.normal(1.0, 0.3, 6), "b": rng.normal(2.0, 0.5, 6)}
-    members = [_member(k, s, w1=float(v[s])) for k, v in values.items() for s in range(6)]
+    members = [_member(k, s, mmd=float(v[s])) for k, v in values.items() for s in range(6)]
     for e in ranking(members):
+        assert e["ci_method"] == "Student-t interval"
         x = values[e["loss"]]
         lo, hi = stats.t.interval(0.95, x.size - 1, loc=x.mean(), scale=stats.sem(x))
         assert e["mean"] == pytest.approx(float(np.mean(x)))
@@ -224,6 +229,14 @@ def test_ranking_p_values_are_paired_tests_against_the_best_with_holm():
         assert entries[k]["p_vs_best"] == pytest.approx(raw[k])
         assert entries[k]["p_vs_best_holm"] == pytest.approx(expected[k])
         assert entries[k]["n_pairs"] == 5
+        # the effect size: mean paired difference and its paired t-interval, by hand
+        d = np.asarray(w1[k]) - np.asarray(w1["best"])
+        half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
+        assert entries[k]["diff_vs_best"] == pytest.approx(d.mean())
+        assert entries[k]["diff_ci95"] == pytest.approx([d.mean() - half, d.mean() + half])
+        excludes_zero = entries[k]["diff_ci95"][0] > 0 or entries[k]["diff_ci95"][1] < 0
+        assert excludes_zero == (raw[k] < 0.05)  # the interval of the paired test
+    assert entries["best"]["diff_vs_best"] is None
     v = verdicts(ranking(members))["w1"]
     assert v["best"] == "best" and v["significant"] is False
     assert [x["loss"] for x in v["not_separated"]] == ["close"]

@@ -15,7 +15,7 @@ import pytest
 
 from losslab.cli import main
 from losslab.errors import BadInput
-from losslab.study.store import RunStore
+from losslab.study.store import SCHEMA_VERSION, RunStore
 
 # "LOSS" in ASCII, big-endian, as SQLite stores the application id at header offset 68
 LOSS = int.from_bytes(b"LOSS", "big")
@@ -197,12 +197,12 @@ def test_an_empty_file_becomes_a_marked_store_when_written(tmp_path, config):
     db = tmp_path / "empty.db"
     db.touch()
     assert main(["run", str(config), "--out", str(tmp_path / "o"), "--db", str(db), "--quiet"]) == 0
-    assert header_ids(db) == (LOSS, 2)
+    assert header_ids(db) == (LOSS, SCHEMA_VERSION)
 
 
 def test_a_new_store_is_marked_with_application_id_and_schema_version(finished):
     _, db = finished
-    assert header_ids(db) == (LOSS, 2)
+    assert header_ids(db) == (LOSS, SCHEMA_VERSION)
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA application_id").fetchone()[0] == 0x4C4F5353
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -263,11 +263,11 @@ def test_an_older_losslab_store_is_read_unchanged_and_migrated_when_written(
 
     writer = RunStore(db)
     writer.close()
-    assert header_ids(db) == (LOSS, 2)
+    assert header_ids(db) == (LOSS, SCHEMA_VERSION)
     con = sqlite3.connect(db)
     assert con.execute("SELECT id, name, finished FROM studies").fetchall() == [(7, "old", 2.0)]
     assert con.execute("SELECT value FROM series").fetchall() == [(0.5,)]
-    assert "final" in {r[1] for r in con.execute("PRAGMA table_info(members)")}
+    assert {"final", "baseline"} <= {r[1] for r in con.execute("PRAGMA table_info(members)")}
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     # the members' foreign key still names studies: deleting the study cascades
@@ -379,3 +379,60 @@ def test_two_concurrent_runs_on_one_store(tmp_path):
     assert con.execute("SELECT COUNT(*), MAX(finished IS NOT NULL), MAX(writer) FROM studies"
                        ).fetchone() == (1, 1, None)
     assert con.execute("SELECT COUNT(*) FROM members").fetchone()[0] == 1
+
+
+def marked_v2_store(path):
+    """A marked schema-2 store (losslab before the baselines), one study of one member."""
+    con = sqlite3.connect(path)
+    con.executescript(
+        """
+        CREATE TABLE studies (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,
+            out_dir TEXT NOT NULL, config TEXT NOT NULL, created REAL NOT NULL,
+            finished REAL, writer TEXT, tuning TEXT);
+        CREATE TABLE members (id INTEGER PRIMARY KEY, study_id INTEGER NOT NULL
+            REFERENCES studies(id) ON DELETE CASCADE, idx INTEGER NOT NULL,
+            loss TEXT NOT NULL, registry_name TEXT NOT NULL, dataset TEXT NOT NULL,
+            seed INTEGER NOT NULL, hparams TEXT NOT NULL, status TEXT NOT NULL,
+            diverged_step INTEGER, reason TEXT NOT NULL DEFAULT '',
+            final TEXT NOT NULL DEFAULT '{}', cost TEXT NOT NULL DEFAULT '{}',
+            UNIQUE (study_id, idx));
+        CREATE TABLE series (member_id INTEGER NOT NULL, name TEXT NOT NULL,
+            step INTEGER NOT NULL, value REAL);
+        CREATE TABLE metrics (member_id INTEGER NOT NULL, step INTEGER NOT NULL,
+            name TEXT NOT NULL, value REAL);
+        CREATE TABLE samples (member_id INTEGER NOT NULL, kind TEXT NOT NULL,
+            data BLOB NOT NULL);
+        INSERT INTO studies VALUES (3, 'v2', '/x', '{}', 1.0, 2.0, NULL, NULL);
+        INSERT INTO members VALUES (1, 3, 0, 'l', 'mse', 'd', 0, '{}', 'ok', NULL, '',
+            '{"w1": 0.25}', '{"passes": 4}');
+        INSERT INTO series VALUES (1, 'loss', 0, 0.5);
+        """
+    )
+    con.execute(f"PRAGMA application_id = {LOSS}")
+    con.execute("PRAGMA user_version = 2")
+    con.commit()
+    con.close()
+    return path
+
+
+def test_a_schema_2_store_is_read_as_it_is_and_upgraded_without_losing_a_row(tmp_path):
+    """Schema 3 adds members.baseline: a reader leaves a schema-2 store's bytes alone, a
+    writer adds the column in place and every row, value and id stays."""
+    db = marked_v2_store(tmp_path / "v2.db")
+    before = digest(db)
+    reader = RunStore(db, readonly=True)
+    (m,) = reader.members(3)
+    assert (m["metrics"], m["cost"], m["baseline"]) == ({"w1": 0.25}, {"passes": 4}, {})
+    reader.close()
+    assert digest(db) == before and header_ids(db) == (LOSS, 2)
+
+    writer = RunStore(db)
+    (m,) = writer.members(3)
+    assert (m["metrics"], m["cost"], m["baseline"]) == ({"w1": 0.25}, {"passes": 4}, {})
+    writer.close()
+    assert header_ids(db) == (LOSS, SCHEMA_VERSION) == (LOSS, 3)
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT id, name, finished FROM studies").fetchall() == [(3, "v2", 2.0)]
+    assert con.execute("SELECT value FROM series").fetchall() == [(0.5,)]
+    assert con.execute("SELECT baseline FROM members").fetchall() == [("{}",)]
+    con.close()

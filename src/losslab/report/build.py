@@ -18,6 +18,7 @@ import numpy as np
 from losslab.data import make_dataset
 from losslab.data.registry import dataset_label
 from losslab.losses import get_loss
+from losslab.metrics.baselines import NOT_CONVERGED, SCORED
 from losslab.report import figures as fig
 from losslab.report import tuned
 from losslab.report.diagnoses import THRESHOLDS, diagnose
@@ -30,6 +31,7 @@ from losslab.report.figures_images import plot_sample_grids
 from losslab.report.html import write_html
 from losslab.report.stats import (
     DATASET_SEP,
+    INTERVAL_NOTE,
     base_metric,
     direction,
     finite_or_none,
@@ -82,6 +84,43 @@ def _staged(entries: list[dict[str, Any]], stage: str) -> list[dict[str, Any]]:
     return [{**e, "stage": stage} for e in entries]
 
 
+def baselines_summary(members: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The trivial baselines the members were judged against (:mod:`losslab.metrics.baselines`),
+    per dataset: ``{dataset: {"baseline", "what", "metric", "seeds": [{"seed", "metrics"}],
+    "not_converged": [{"loss", "seed", "value", "baseline"}]}}``; a dataset whose members
+    carry no baseline (a store older than schema 3) is left out."""
+    out: dict[str, Any] = {}
+    for m in members:
+        base = m.get("baseline") or {}
+        if not base.get("metrics"):
+            continue
+        entry = out.setdefault(
+            m["dataset"],
+            {
+                "baseline": base.get("baseline"),
+                "what": base.get("what"),
+                "metric": base.get("metric"),
+                "seeds": {},
+                "not_converged": [],
+            },
+        )
+        entry["seeds"].setdefault(m["seed"], {k: finite_or_none(v)
+                                             for k, v in base["metrics"].items()})
+        if m["status"] == NOT_CONVERGED:
+            metric = base.get("metric")
+            entry["not_converged"].append(
+                {
+                    "loss": m["loss"],
+                    "seed": m["seed"],
+                    "value": finite_or_none(m["metrics"].get(metric)),
+                    "baseline": finite_or_none(base["metrics"].get(metric)),
+                }
+            )
+    for entry in out.values():
+        entry["seeds"] = [{"seed": s, "metrics": v} for s, v in sorted(entry["seeds"].items())]
+    return out
+
+
 def _member_entry(m: dict[str, Any]) -> dict[str, Any]:
     extra = {k: m[k] for k in ("stage", "params") if k in m}
     return {
@@ -117,7 +156,7 @@ def load_loss_data(store: RunStore, members: Sequence[dict[str, Any]]) -> dict[s
         samples = store.samples(m["member_id"])
         if d["reference"] is None and samples.get("reference") is not None:
             d["reference"] = samples["reference"]
-        if m["status"] == "ok" and samples.get("generated") is not None:
+        if m["status"] in SCORED and samples.get("generated") is not None:
             d["generated"].append(samples["generated"])
     return {
         label: {
@@ -250,7 +289,7 @@ def _training_figures(
         else "objective"
     )
     out = [(path, f"{label}: {what} and parameter gradient norm over training steps.")]
-    first = next((m for m in members if m["loss"] == label and m["status"] == "ok"), None)
+    first = next((m for m in members if m["loss"] == label and m["status"] in SCORED), None)
     arrays = samples(first["member_id"]) if first is not None and samples is not None else {}
     profile = arrays.get("langevin_grad_by_step")
     if profile is not None:
@@ -272,7 +311,7 @@ def _final_figure(fig_dir: Path, metric: str, members, ranked, name: str = "") -
         label: [
             m["metrics"].get(metric, math.nan)
             for m in members
-            if m["loss"] == label and m["status"] == "ok"
+            if m["loss"] == label and m["status"] in SCORED
         ]
         for label in labels
     }
@@ -420,6 +459,8 @@ def build_report(store: RunStore, study_id: int, out_dir: Path) -> dict[str, Any
             "diagnosis_thresholds": THRESHOLDS,
             "figures": [{"file": f"figures/{p.name}", "caption": c} for p, c in figures],
             "notes": _dataset_notes(study["config"]),
+            "baselines": baselines_summary(shown),
+            "intervals": INTERVAL_NOTE,
         }
     )
     text = json.dumps(summary, indent=2, allow_nan=False)
@@ -439,7 +480,7 @@ def write_figures_2d(
     """Scatter plots over training and critic contours, for 2-D data (seed 0 of each loss)."""
     first = {}
     for m in members:
-        if m["status"] == "ok":
+        if m["status"] in SCORED:
             first.setdefault(m["loss"], m)
     arrays = {loss: store.samples(m["member_id"]) for loss, m in first.items()}
     arrays = {k: v for k, v in arrays.items() if any(n.startswith("generated@") for n in v)}

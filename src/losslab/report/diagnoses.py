@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from losslab.metrics import diagnostics as dx
+from losslab.metrics.baselines import SCORED
 
 EXPLANATIONS = {
     "vanishing-gradient": (
@@ -52,7 +53,7 @@ def diagnose(
     found: dict[tuple[str, str, str], list[dx.Diagnosis]] = {}
     registry: dict[str, str] = {}
     for m in members:
-        if m["status"] != "ok":
+        if m["status"] not in SCORED:
             continue
         s = series(m["member_id"])
         registry[m["loss"]] = m["registry_name"]

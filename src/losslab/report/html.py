@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from losslab.errors import BadInput
+from losslab.metrics.baselines import NOT_CONVERGED, SCORED
 from losslab.metrics.samples import METRIC_INFO
 from losslab.metrics.supervised import SUPERVISED_METRIC_INFO
 from losslab.report import tuned
-from losslab.report.stats import base_metric, direction, verdicts
+from losslab.report.stats import INTERVAL_NOTE, base_metric, direction, verdicts
 
 METRIC_EXPLANATIONS = {
     "w1": "1-Wasserstein (earth mover's) distance between generated and reference samples.",
@@ -37,7 +38,9 @@ METRIC_EXPLANATIONS |= {
 }
 
 METHOD = (
-    "Each loss's mean is over its ok seeds, with a 95% Student-t confidence interval. "
+    "Each loss's mean is over its seeds with final metrics (ok and not-converged: a member "
+    "that did not beat the trivial baseline still counts), with a 95% interval of the "
+    "method stated under each table. "
     "Members of different losses with the same seed share data, initial weights and "
     "noise (common random numbers), so each loss is compared with the best one by a "
     "paired t-test on the per-seed final values (scipy.stats.ttest_rel, two-sided, "
@@ -61,6 +64,7 @@ table.ranking { min-width: 70%; } table.ranking td:nth-child(2) { font-weight: 6
 table.diagnoses td:nth-child(-n+4) { white-space: nowrap; } td.flagged { color: #b35900; }
 p.verdict { background: #f3f6fc; border-left: 4px solid #3b6fd8; padding: .4em .8em; }
 .ok { color: #1a7f37; } .diverged { color: #b35900; } .failed { color: #c62828; }
+.not-converged { color: #8a6d00; }
 .verdict { font-weight: 600; } .note { color: #555; font-size: 90%; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { color: #444; font-size: 95%; margin-top: .3em; }
@@ -172,7 +176,9 @@ def _glance_section(
         f"<li>data: {datasets or 'none'}</li>"
         f"<li>losses (label and registry name, linked to the catalogue): {losses or 'none'}</li>"
         f"<li>{len(members)} members over {seeds} seeds: {statuses.count('ok')} ok, "
-        f"{statuses.count('diverged')} diverged, {statuses.count('failed')} failed</li></ul>"
+        f"{statuses.count(NOT_CONVERGED)} not converged (no better than the trivial "
+        f"baseline), {statuses.count('diverged')} diverged, {statuses.count('failed')} "
+        "failed</li></ul>"
     )
 
 
@@ -219,12 +225,38 @@ def _p_cell(e: Mapping[str, Any], key: str) -> str:
     return f'<td class="num">{fmt_p(e.get(key))}</td>'
 
 
+def _diff_cell(e: Mapping[str, Any]) -> str:
+    """The effect size beside the p-value: mean paired difference to the best [95% CI]."""
+    if e["rank"] == 1:
+        return '<td class="num note">best</td>'
+    diff = e.get("diff_vs_best")
+    if diff is None:
+        return '<td class="num">—</td>'
+    lo, hi = (e.get("diff_ci95") or [None, None])[:2]
+    return f'<td class="num">{float(diff):+.4g} [{_fmt(lo)}, {_fmt(hi)}]</td>'
+
+
+def interval_note(entries: Sequence[Mapping[str, Any]]) -> str:
+    """The sentence under a ranking table: the interval method of its metric and the
+    effect size, with the seed count rule."""
+    method = next((e["ci_method"] for e in entries if e.get("ci_method")), None)
+    what = f"95% CI: {method}" if method else "95% CI"
+    return (
+        f"{what}; no interval from fewer than 3 seeds. Difference vs best: mean paired "
+        "difference (this loss minus the best) over shared seeds with its paired t-interval."
+    )
+
+
 def ranking_section(ranking: Sequence[Mapping[str, Any]], title: str = "Rankings") -> str:
     by_metric: dict[str, list[Mapping[str, Any]]] = {}
     for e in ranking:
         by_metric.setdefault(e["metric"], []).append(e)
     decided = verdicts(ranking)
-    parts = [f"<h2>{escape(title)}</h2>", f'<p class="note">{escape(METHOD)}</p>']
+    parts = [
+        f"<h2>{escape(title)}</h2>",
+        f'<p class="note">{escape(METHOD)}</p>',
+        f'<p class="note">{escape(INTERVAL_NOTE)}</p>',
+    ]
     if not by_metric:
         parts.append("<p>No ok member has final metrics.</p>")
     for metric, entries in by_metric.items():
@@ -237,17 +269,62 @@ def ranking_section(ranking: Sequence[Mapping[str, Any]], title: str = "Rankings
                 _num(e["mean"]),
                 f'<td class="num">[{_fmt(e["ci95"][0])}, {_fmt(e["ci95"][1])}]</td>',
                 _int(e["n"]),
+                _diff_cell(e),
                 _p_cell(e, "p_vs_best"),
                 _p_cell(e, "p_vs_best_holm"),
             ]
             for e in entries
         ]
-        head = ["rank", "loss", "mean", "95% CI", "n", "p vs best (paired t)", "Holm-adjusted p"]
+        head = ["rank", "loss", "mean", "95% CI", "n", "difference vs best [95% CI]",
+                "p vs best (paired t)", "Holm-adjusted p"]
         parts += [
             f"<h3>{escape(metric)}</h3>",
             f"<p>{escape(what)} <strong>{better.capitalize()} is better.</strong></p>",
             html_table(head, rows, cls="ranking"),
+            f'<p class="note">{escape(interval_note(entries))}</p>',
             f'<p class="verdict">{escape(verdict_text(decided[metric]))}</p>',
+        ]
+    return "\n".join(parts)
+
+
+def baseline_section(summary: Mapping[str, Any]) -> str:
+    """Beside the rankings: the trivial baseline of each dataset and the members that did
+    not beat it (``not-converged``), which stay in every statistic above."""
+    baselines = summary.get("baselines") or {}
+    if not baselines:
+        return ""
+    parts = [
+        "<h2>Trivial baselines</h2>",
+        '<p class="note">A member is <em>not converged</em> when its finite value of the '
+        "primary metric does not beat the dataset's trivial baseline for the same seed "
+        "(same metric code, evaluation size and seeds). Such members are kept in every "
+        "mean, interval and test above.</p>",
+    ]
+    for dataset, b in baselines.items():
+        metric = b.get("metric") or ""
+        values = [s["metrics"].get(metric) for s in b.get("seeds", [])]
+        shown = ", ".join(_fmt(v) for v in values)
+        parts.append(
+            f"<p><strong>{escape(str(dataset))}</strong>: baseline "
+            f"<em>{escape(str(b.get('baseline')))}</em> — {escape(str(b.get('what')))}; "
+            f"{escape(metric)} per seed: {shown}.</p>"
+        )
+        bad = b.get("not_converged") or []
+        if not bad:
+            parts.append(f"<p>Every member beat the {escape(str(b.get('baseline')))} "
+                         "baseline.</p>")
+            continue
+        rows = [
+            [escape(str(x["loss"])), _int(x["seed"]), _num(x["value"]), _num(x["baseline"])]
+            for x in bad
+        ]
+        head = ["loss", "seed", f"{metric} of the member", f"{metric} of the baseline"]
+        parts += [
+            f"<h3>Members that did not beat the {escape(str(b.get('baseline')))} baseline "
+            f"on {escape(str(dataset))}</h3>",
+            html_table(head, rows, cls="not-converged"),
+            f'<p class="note">Status <code>{NOT_CONVERGED}</code>; their metrics count in '
+            "the rankings.</p>",
         ]
     return "\n".join(parts)
 
@@ -268,7 +345,7 @@ def _members_section(members: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _problems_section(members: Sequence[Mapping[str, Any]]) -> str:
-    bad = [m for m in members if m["status"] != "ok"]
+    bad = [m for m in members if m["status"] not in SCORED]
     head = "<h2>Diverged and failed members</h2>\n"
     if not bad:
         return head + "<p>none</p>"
@@ -353,7 +430,8 @@ def _answer_sections(summary: Mapping[str, Any]) -> list[str]:
     ranking = summary.get("ranking", [])
     finals = [m for m in summary.get("members", []) if m.get("stage", "final") == "final"]
     if not summary.get("tuning"):
-        return [_glance_section(finals, ranking), ranking_section(ranking)]
+        return [_glance_section(finals, ranking), ranking_section(ranking),
+                baseline_section(summary)]
     return [
         _glance_section(finals, ranking, tuned.glance_html(summary), stage="tuned"),
         ranking_section(
@@ -363,6 +441,7 @@ def _answer_sections(summary: Mapping[str, Any]) -> list[str]:
             [e for e in ranking if e.get("stage") == "tuned"],
             f"Rankings after tuning ({summary['tuning_info']['trials_per_loss']} trials per loss)",
         ),
+        baseline_section(summary),
     ]
 
 

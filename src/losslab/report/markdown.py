@@ -15,16 +15,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from losslab.metrics.baselines import NOT_CONVERGED, SCORED
 from losslab.report.html import (
     METHOD,
     METRIC_EXPLANATIONS,
     catalogue_href,
     fmt_p,
+    interval_note,
     registry_names,
     verdict_text,
     verdict_word,
 )
-from losslab.report.stats import base_metric, direction, verdicts
+from losslab.report.stats import INTERVAL_NOTE, base_metric, direction, verdicts
 
 SPECIAL = frozenset("\\`*_[]<>|&~#!")
 
@@ -88,12 +90,22 @@ def _glance(members: Sequence[Mapping[str, Any]]) -> list[str]:
         f"- data: {datasets or 'none'}",
         f"- losses (label and registry name, linked to the catalogue): {losses or 'none'}",
         f"- {len(members)} members over {seeds} seeds: {statuses.count('ok')} ok, "
-        f"{statuses.count('diverged')} diverged, {statuses.count('failed')} failed",
+        f"{statuses.count(NOT_CONVERGED)} not converged (no better than the trivial "
+        f"baseline), {statuses.count('diverged')} diverged, {statuses.count('failed')} failed",
     ]
 
 
+def _diff(e: Mapping[str, Any]) -> str:
+    if e["rank"] == 1:
+        return "best"
+    if e.get("diff_vs_best") is None:
+        return "—"
+    lo, hi = (e.get("diff_ci95") or [None, None])[:2]
+    return f"{float(e['diff_vs_best']):+.4g} [{_fmt(lo)}, {_fmt(hi)}]"
+
+
 def ranking_table(entries: Sequence[Mapping[str, Any]]) -> str:
-    """One metric's ranking entries as a Markdown table."""
+    """One metric's ranking entries as a Markdown table, its interval method under it."""
     rows = [
         [
             _int(e["rank"]),
@@ -101,13 +113,16 @@ def ranking_table(entries: Sequence[Mapping[str, Any]]) -> str:
             _fmt(e["mean"]),
             f"[{_fmt(e['ci95'][0])}, {_fmt(e['ci95'][1])}]",
             _int(e["n"]),
+            _diff(e),
             "best" if e["rank"] == 1 else fmt_p(e.get("p_vs_best")),
             "best" if e["rank"] == 1 else fmt_p(e.get("p_vs_best_holm")),
         ]
         for e in entries
     ]
-    head = ["rank", "loss", "mean", "95% CI", "n", "p vs best (paired t)", "Holm-adjusted p"]
-    return md_table(head, rows, numeric=(0, 2, 3, 4, 5, 6))
+    head = ["rank", "loss", "mean", "95% CI", "n", "difference vs best [95% CI]",
+            "p vs best (paired t)", "Holm-adjusted p"]
+    table = md_table(head, rows, numeric=(0, 2, 3, 4, 5, 6, 7))
+    return table + "\n\n" + md_escape(interval_note(entries))
 
 
 def _rankings(ranking: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -115,7 +130,7 @@ def _rankings(ranking: Sequence[Mapping[str, Any]]) -> list[str]:
     for e in ranking:
         by_metric.setdefault(e["metric"], []).append(e)
     decided = verdicts(ranking)
-    out = ["## Rankings", "", md_escape(METHOD)]
+    out = ["## Rankings", "", md_escape(METHOD), "", md_escape(INTERVAL_NOTE)]
     if not by_metric:
         out += ["", "No ok member has final metrics."]
     for metric, entries in by_metric.items():
@@ -130,6 +145,49 @@ def _rankings(ranking: Sequence[Mapping[str, Any]]) -> list[str]:
             ranking_table(entries),
             "",
             f"**{md_escape(verdict_text(decided[metric]))}**",
+        ]
+    return out
+
+
+def _baselines(summary: Mapping[str, Any]) -> list[str]:
+    """Beside the rankings: each dataset's trivial baseline and the members that did not
+    beat it (kept in the statistics)."""
+    baselines = summary.get("baselines") or {}
+    if not baselines:
+        return []
+    out = [
+        "## Trivial baselines",
+        "",
+        "A member is *not converged* when its finite value of the primary metric does not "
+        "beat the dataset's trivial baseline for the same seed (same metric code, "
+        "evaluation size and seeds). Such members are kept in every mean, interval and "
+        "test above.",
+    ]
+    for dataset, b in baselines.items():
+        metric = b.get("metric") or ""
+        values = ", ".join(_fmt(s["metrics"].get(metric)) for s in b.get("seeds", []))
+        name = md_escape(str(b.get("baseline")))
+        out += [
+            "",
+            f"**{md_escape(str(dataset))}**: baseline *{name}* — "
+            f"{md_escape(str(b.get('what')))}; {md_escape(metric)} per seed: {values}.",
+        ]
+        bad = b.get("not_converged") or []
+        if not bad:
+            out += ["", f"Every member beat the {name} baseline."]
+            continue
+        rows = [
+            [md_escape(str(x["loss"])), _int(x["seed"]), _fmt(x["value"]), _fmt(x["baseline"])]
+            for x in bad
+        ]
+        head = ["loss", "seed", f"{metric} of the member", f"{metric} of the baseline"]
+        out += [
+            "",
+            f"### Members that did not beat the {name} baseline on {md_escape(str(dataset))}",
+            "",
+            md_table(head, rows, numeric=(1, 2, 3)),
+            "",
+            f"Status `{NOT_CONVERGED}`; their metrics count in the rankings.",
         ]
     return out
 
@@ -176,7 +234,7 @@ def _members(members: Sequence[Mapping[str, Any]]) -> list[str]:
             md_escape(m.get("reason") or ""),
         ]
         for m in members
-        if m["status"] != "ok"
+        if m["status"] not in SCORED
     ]
     head = ["loss", "seed", "status", "final W1", "final KS"]
     return [
@@ -216,6 +274,8 @@ def render_markdown(summary: Mapping[str, Any], figures: Sequence[Path]) -> str:
         md_table(["setting", "value"], config) if config else "none",
         "",
         *_rankings(summary.get("ranking", [])),
+        "",
+        *_baselines(summary),
         "",
         *_diagnoses(summary),
         "",

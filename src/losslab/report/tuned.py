@@ -15,6 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from losslab.metrics.baselines import SCORED
 from losslab.metrics.direction import DATASET_SEP, base_metric, direction
 from losslab.report import tuning as tn
 from losslab.report.stats import verdict
@@ -130,7 +131,7 @@ def cost_rows(split: Mapping[str, Any], metric: str) -> list[dict[str, Any]]:
     rows = []
     for stage in ("default", "tuned"):
         for m in split[stage]:
-            value = m["metrics"].get(metric) if m["status"] == "ok" else None
+            value = m["metrics"].get(metric) if m["status"] in SCORED else None
             rows.append({
                 "loss": m["loss"], "stage": stage,
                 "value": None if value is None or not math.isfinite(value) else value,

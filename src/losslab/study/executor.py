@@ -7,10 +7,13 @@ Three executors run the same plan through the same :func:`run_task`:
   context: torch and ``fork`` do not mix), one ensemble per worker at a time;
 * ``ray``: one Ray task per ensemble, on a local Ray instance or a cluster.
 
-A task never touches the store: it returns its rows and the driver alone writes
-them. Every executor yields each ensemble's rows as that ensemble finishes, in
-whatever order they finish (the store is keyed by member index). Results do not
-depend on the executor: a member's numbers come from its own RNG streams.
+Each executor runs :func:`judged_task`: the task's rows, each ``ok`` member then judged
+against its dataset's trivial baseline for its seed (:mod:`losslab.metrics.baselines`),
+``not-converged`` where it does not beat it. A task never touches the store: it returns
+its rows and the driver alone writes them. Every executor yields each ensemble's rows as
+that ensemble finishes, in whatever order they finish (the store is keyed by member
+index). Results do not depend on the executor: a member's numbers come from its own RNG
+streams.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 
 from losslab.data.registry import dataset_label
 from losslab.errors import BadInput
+from losslab.metrics.baselines import NOT_CONVERGED, baseline, not_converged, verdict_reason
 from losslab.train import MemberResult, train, training_passes
 
 EXECUTORS = ("in-process", "pool", "ray")
@@ -52,6 +56,37 @@ def run_task(task: Any, progress: Callable[[int], Any] | None = None) -> list[di
     return [
         _row(task, m, r, c) for m, r, c in zip(task.members, results, costs, strict=True)
     ]
+
+
+def judged_task(task: Any, progress: Callable[[int], Any] | None = None) -> list[dict]:
+    """:func:`run_task`, then every ``ok`` member judged against its seed's trivial baseline
+    (:func:`~losslab.metrics.baselines.baseline`, computed once per seed of the task):
+    ``not-converged`` with the reason where it does not beat it on the primary metric. Each
+    row carries the baseline it was judged against (``baseline``; ``{}`` if none could be
+    computed, e.g. a dataset without the samples it needs: the member stays ``ok``)."""
+    rows = run_task(task, progress)
+    baselines: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        seed = row["seed"]
+        if seed not in baselines:
+            baselines[seed] = _baseline(task, seed)
+        row["baseline"] = baselines[seed]
+        if row["status"] == "ok" and row["baseline"] and not_converged(
+            row["metrics"], row["baseline"]
+        ):
+            row["status"] = NOT_CONVERGED
+            row["reason"] = verdict_reason(row["metrics"], row["baseline"])
+    return rows
+
+
+def _baseline(task: Any, seed: int) -> dict[str, Any]:
+    try:
+        return baseline(
+            task.dataset, task.study_seed, seed,
+            getattr(task, "eval_samples", None), getattr(task, "data_points", None),
+        )
+    except Exception:  # noqa: BLE001 - without a baseline the members keep their status
+        return {}
 
 
 def _row(task: Any, member: Any, result: MemberResult, cost: dict[str, Any]) -> dict[str, Any]:
@@ -82,7 +117,7 @@ def run_in_process(
 ) -> Iterator[list[dict]]:
     """Yield each ensemble's rows as soon as it finishes."""
     for task in tasks:
-        yield run_task(task, progress)
+        yield judged_task(task, progress)
 
 
 def cpu_count() -> int:
@@ -126,7 +161,7 @@ def run_in_pool(
         initargs=(threads, tuple(loaded_plugins())),
     )
     try:
-        pending = {pool.submit(run_task, task): task for task in tasks}
+        pending = {pool.submit(judged_task, task): task for task in tasks}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -187,7 +222,7 @@ def run_on_ray(
     ``cuda``, one GPU.
     """
     ray = import_ray()
-    remote = ray.remote(run_task)
+    remote = ray.remote(judged_task)
     pending = {}
     for task in tasks:
         options = {"num_gpus": 1} if task.device == "cuda" else {}

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from losslab.errors import BadInput
+from losslab.metrics.baselines import SCORED
 from losslab.outputs import check_out_dir
 
 PACGAN = (
@@ -111,7 +112,7 @@ def mean_se(values: list[float]) -> tuple[float, float]:
 
 def compare_rows(summary: dict[str, Any], rep: Reproduction) -> list[dict[str, Any]]:
     """Ours beside the paper's, per metric (high quality in percent, as the paper)."""
-    ok = [m for m in summary["members"] if m["status"] == "ok"]
+    ok = [m for m in summary["members"] if m["status"] in SCORED]
     rows = []
     for metric, (p_mean, p_se) in rep.paper.items():
         scale = 100.0 if metric == "high_quality" else 1.0

@@ -4,7 +4,8 @@ Tables::
 
     studies (id, name, out_dir, config, created, finished, writer)
     members (id, study_id, idx, loss, registry_name, dataset, seed, hparams,
-             status, diverged_step, reason, final)      -- one row per member
+             status, diverged_step, reason, final, cost,
+             baseline)                                  -- one row per member
     series  (member_id, name, step, value)              -- per-step training series
     metrics (member_id, step, name, value)              -- sample metrics at checkpoints
     samples (member_id, kind, data)                     -- final generated / reference samples
@@ -45,12 +46,19 @@ from typing import Any
 import numpy as np
 
 from losslab.errors import BadInput
+from losslab.metrics.baselines import SCORED
 
 APPLICATION_ID = 0x4C4F5353
 """``PRAGMA application_id`` of a losslab store: the bytes "LOSS" in ASCII."""
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """``PRAGMA user_version`` of a store of this schema. Older, unmarked losslab stores:
-0 (members without ``final``), 1 (with it); both are migrated when opened for writing."""
+0 (members without ``final``), 1 (with it); both are migrated when opened for writing.
+Marked schema 2 lacks ``members.baseline`` (the trivial baseline a member was judged
+against, :mod:`losslab.metrics.baselines`): the column is added when such a store is
+opened for writing (every row kept; its members read ``baseline = {}``), and a schema-2
+store is read as it is when opened read-only."""
+MARKED_VERSIONS = (2, SCHEMA_VERSION)
+"""The schema versions of marked losslab stores this losslab reads."""
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's transaction
 
 _STUDIES = """
@@ -69,6 +77,7 @@ CREATE TABLE members (
     diverged_step INTEGER, reason TEXT NOT NULL DEFAULT '',
     final TEXT NOT NULL DEFAULT '{}',  -- the trainer's final metrics (JSON, null for NaN)
     cost TEXT NOT NULL DEFAULT '{}',  -- JSON {passes, seconds}: what training the member cost
+    baseline TEXT NOT NULL DEFAULT '{}',  -- JSON: the trivial baseline it was judged against
     UNIQUE (study_id, idx)
 );
 CREATE TABLE series (
@@ -113,6 +122,15 @@ def _unblob(b: bytes) -> np.ndarray:
 
 def _finite_or_none(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
+
+
+def _finite_json(obj: Any) -> Any:
+    """``obj`` with every non-finite float as None (strict JSON)."""
+    if isinstance(obj, dict):
+        return {k: _finite_json(v) for k, v in obj.items()}
+    if isinstance(obj, float):
+        return _finite_or_none(obj)
+    return obj
 
 
 # -- who is writing -------------------------------------------------------------------
@@ -232,7 +250,7 @@ def inspect_store(path: str | Path, writing: bool) -> int | None:
                     f"{path}: a run store of a newer losslab (schema {version}; this one "
                     f"reads up to {SCHEMA_VERSION}); upgrade losslab"
                 )
-            if version != SCHEMA_VERSION:
+            if version not in MARKED_VERSIONS:
                 raise BadInput(f"{path}: a losslab run store of unknown schema {version}{kept}")
             return version
         if app_id != 0:
@@ -296,6 +314,7 @@ def _migrate(con: sqlite3.Connection, version: int) -> None:
         if version == 0:
             con.execute("ALTER TABLE members ADD COLUMN final TEXT NOT NULL DEFAULT '{}'")
         con.execute("ALTER TABLE members ADD COLUMN cost TEXT NOT NULL DEFAULT '{}'")
+        con.execute(_ADD_BASELINE)
         # SQLite's recipe for changing a table (new table, copy, drop, rename), so the
         # members' foreign key keeps naming `studies`
         con.execute(_STUDIES.replace("CREATE TABLE studies", "CREATE TABLE studies_new"))
@@ -313,6 +332,25 @@ def _migrate(con: sqlite3.Connection, version: int) -> None:
         raise
     finally:
         con.execute("PRAGMA foreign_keys = ON")
+
+
+_ADD_BASELINE = "ALTER TABLE members ADD COLUMN baseline TEXT NOT NULL DEFAULT '{}'"
+
+
+def _upgrade(con: sqlite3.Connection, version: int) -> None:
+    """A marked store of schema ``version`` (2) -> this schema, in one transaction: only
+    columns are added, so every row stays as it was."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if con.execute("PRAGMA user_version").fetchone()[0] != version:
+            con.execute("COMMIT")  # another process upgraded it meanwhile
+            return
+        con.execute(_ADD_BASELINE)
+        con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 class RunStore:
@@ -337,8 +375,10 @@ class RunStore:
         self.db.execute("PRAGMA foreign_keys = ON")
         if version is None:
             _create(self.db)
-        elif version < SCHEMA_VERSION:
+        elif version < MARKED_VERSIONS[0]:
             _migrate(self.db, version)
+        elif version < SCHEMA_VERSION:
+            _upgrade(self.db, version)
         self.version = SCHEMA_VERSION
 
     def close(self) -> None:
@@ -439,8 +479,8 @@ class RunStore:
             for r in rows:
                 cur = self.db.execute(
                     "INSERT INTO members (study_id, idx, loss, registry_name, dataset, seed,"
-                    " hparams, status, diverged_step, reason, final, cost)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " hparams, status, diverged_step, reason, final, cost, baseline)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         study_id,
                         r["idx"],
@@ -454,6 +494,7 @@ class RunStore:
                         r["reason"],
                         json.dumps({k: _finite_or_none(v) for k, v in r["metrics"].items()}),
                         json.dumps(r.get("cost", {})),
+                        json.dumps(_finite_json(r.get("baseline", {})), sort_keys=True),
                     ),
                 )
                 mid = cur.lastrowid
@@ -498,7 +539,7 @@ class RunStore:
 
     def tuning(self, study_id: int) -> dict[str, Any] | None:
         """The tuning record of a tuned study, else None."""
-        if self.version < SCHEMA_VERSION:
+        if self.version < 2:
             return None
         row = self.db.execute("SELECT tuning FROM studies WHERE id = ?", (study_id,)).fetchone()
         return json.loads(row[0]) if row and row[0] else None
@@ -546,23 +587,26 @@ class RunStore:
         return row is not None and row[0] is not None
 
     def members(self, study_id: int) -> list[dict[str, Any]]:
-        """Members in study order, each with the final metrics its trainer reported
-        (empty unless the member is ok)."""
+        """Members in study order, each with the final metrics its trainer reported (empty
+        unless the member is ``ok`` or ``not-converged``) and the baseline it was judged
+        against (``{}`` in stores older than schema 3)."""
         final = "final" if self.version >= 1 else "'{}'"  # a version-0 store, read-only
-        cost = "cost" if self.version >= SCHEMA_VERSION else "'{}'"  # an older one, read-only
+        cost = "cost" if self.version >= 2 else "'{}'"  # an older one, read-only
+        baseline = "baseline" if self.version >= 3 else "'{}'"
         rows = self.db.execute(
             "SELECT id, idx, loss, registry_name, dataset, seed, hparams, status, diverged_step,"
-            f" reason, {final}, {cost} FROM members WHERE study_id = ? ORDER BY idx",
+            f" reason, {final}, {cost}, {baseline} FROM members WHERE study_id = ? ORDER BY idx",
             (study_id,),
         ).fetchall()
         keys = ("member_id", "index", "loss", "registry_name", "dataset", "seed", "hparams",
-                "status", "diverged_step", "reason", "metrics", "cost")
+                "status", "diverged_step", "reason", "metrics", "cost", "baseline")
         out = []
         for row in rows:
             m = dict(zip(keys, row, strict=True))
             m["hparams"] = json.loads(m["hparams"])
             m["cost"] = json.loads(m["cost"])
-            final = json.loads(m["metrics"]) if m["status"] == "ok" else {}
+            m["baseline"] = json.loads(m["baseline"])
+            final = json.loads(m["metrics"]) if m["status"] in SCORED else {}
             m["metrics"] = {k: (float("nan") if v is None else v) for k, v in final.items()}
             out.append(m)
         return out

@@ -33,6 +33,7 @@ import numpy as np
 
 from losslab.data.registry import dataset_label
 from losslab.losses import Search, get_loss
+from losslab.metrics.baselines import SCORED
 from losslab.metrics.direction import DATASET_SEP, direction
 from losslab.study.config import LossEntry, StudyConfig
 from losslab.study.planner import index_bases, member
@@ -157,7 +158,7 @@ def _value(results: dict[int, dict[str, Any]], trial: Trial, metric: str) -> flo
     values = []
     for i in trial.indices:
         r = results.get(i, {})
-        v = r.get("metrics", {}).get(metric, math.nan) if r.get("status") == "ok" else math.nan
+        v = r.get("metrics", {}).get(metric, math.nan) if r.get("status") in SCORED else math.nan
         values.append(float(v))
     return float(np.mean(values)) if values and all(map(math.isfinite, values)) else math.nan
 

@@ -13,7 +13,7 @@ import torch
 @dataclass
 class MemberResult:
     index: int
-    status: str  # "ok" | "diverged" | "failed"
+    status: str  # "ok" | "diverged" | "failed" ("not-converged": metrics.baselines)
     diverged_step: int | None = None
     reason: str = ""
     series_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
