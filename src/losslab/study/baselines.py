@@ -75,11 +75,16 @@ def supervised_baselines(
             k = int(dataset.n_classes)
             freq = np.bincount(sp.y_train, minlength=k) / len(sp.y_train)
             majority = np.tile(freq, (len(sp.y_test), 1))
+            # the metrics take logits (log-probabilities are their own log-softmax)
+            with np.errstate(divide="ignore"):  # a class absent from training: log 0
+                majority = np.log(majority)
             out.append(_member("majority", seed, classification_metrics(sp.y_test, majority)))
             model = LogisticRegression(C=1.0, max_iter=2000).fit(x_tr, sp.y_train)
             probs = np.zeros((len(sp.y_test), k))
             probs[:, model.classes_] = model.predict_proba(x_te)
-            out.append(_member("logistic", seed, classification_metrics(sp.y_test, probs)))
+            with np.errstate(divide="ignore"):
+                logp = np.log(probs)
+            out.append(_member("logistic", seed, classification_metrics(sp.y_test, logp)))
             continue
         y_tr, y_val = np.asarray(sp.y_train, np.float64), np.asarray(sp.y_val, np.float64)
         mean = float(y_tr.mean())
