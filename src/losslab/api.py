@@ -145,6 +145,7 @@ def run(
     resume: bool = False,
     overwrite: bool = False,
     progress: bool = False,
+    threads: int | None = None,
 ) -> Study:
     """Run a study and return it as a :class:`Study`.
 
@@ -155,7 +156,8 @@ def run(
     ``overwrite=True``), ``seeds``/``steps`` override ``study.seeds``/``train.steps``,
     ``db`` (default ``<out>/../losslab.db``), ``tune``/``sampler`` (``[tune]``),
     ``device``, ``executor`` (``in-process``, ``pool`` with ``workers``, ``ray`` with
-    ``address``), ``resume``, ``progress`` (a progress bar). Bad input raises
+    ``address``), ``resume``, ``progress`` (a progress bar), ``threads`` (torch threads per
+    process; default :mod:`losslab.threads`' choice). Bad input raises
     :class:`~losslab.errors.BadInput` with the one line the command line prints.
     """
     from losslab.study.config import load_study_config
@@ -167,7 +169,7 @@ def run(
     result = run_study(
         None if isinstance(config, Mapping) else config,
         config=checked, out=out, db=db, resume=resume, progress=progress, executor=executor,
-        workers=workers, address=address, overwrite=overwrite,
+        workers=workers, address=address, overwrite=overwrite, threads=threads,
     )
     return Study(result.out_dir, result.summary, result.db_path)
 

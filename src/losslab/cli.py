@@ -74,6 +74,14 @@ def _add_plugin_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_threads_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--threads", type=_positive_int, metavar="N",
+        help="torch threads (default: chosen from the network sizes and the cores free; "
+        "see losslab.threads)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="losslab",
@@ -124,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--address", help="--executor ray: cluster address (default: $RAY_ADDRESS, else local)"
     )
     run.add_argument("--device", choices=("cpu", "cuda"), help="override train.device")
+    _add_threads_option(run)
     _add_plugin_option(run)
     run.add_argument(
         "--tune",
@@ -279,6 +288,7 @@ def _add_recommend(sub: argparse._SubParsersAction) -> None:
                      "and N-1 draws of its learning rate (x0.1..x10) and main knob; each "
                      "candidate goes on with its best (default 3; 1 = defaults only)")
     rec.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_threads_option(rec)
     rec.set_defaults(func=_cmd_recommend)
 
 
@@ -311,6 +321,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
         args.data, args.task, target=args.target, columns=columns, budget=budget, out=out,
         seed=args.seed, drop_invalid=args.drop_invalid, drop_constant=args.drop_constant,
         schedule=schedule, tune=args.tune, progress=not args.quiet, on_profile=show,
+        threads=args.threads,
     )
     print()
     print(result.text())
@@ -376,6 +387,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         tune=args.tune,
         sampler=args.sampler,
+        threads=args.threads,
     )
     summary = result.summary
     statuses = [m["status"] for m in summary["members"]]

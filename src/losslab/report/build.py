@@ -392,14 +392,17 @@ def _supervised_figures(
     return out
 
 
-def build_report(store: RunStore, study_id: int, out_dir: Path) -> dict[str, Any]:
+def build_report(
+    store: RunStore, study_id: int, out_dir: Path, threads: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Write ``out_dir/summary.json``, ``out_dir/figures/*.png`` and ``out_dir/report.html``.
 
     Returns the summary: ``{"study", "config", "members": [{"index", "loss",
     "registry_name", "dataset", "seed", "hparams", "status", "diverged_step",
     "reason", "metrics"}], "ranking": [...], "verdicts": {metric: ...},
     "diagnoses": [...], "figures": [{"file", "caption"}]}`` with non-finite numbers
-    as ``None`` (summary.json is strict JSON).
+    as ``None`` (summary.json is strict JSON). ``threads``: the run's torch threads and
+    why (:meth:`losslab.threads.ThreadChoice.record`), kept under ``"threads"``.
     """
     out_dir = Path(out_dir)
     fig_dir = out_dir / "figures"
@@ -461,6 +464,7 @@ def build_report(store: RunStore, study_id: int, out_dir: Path) -> dict[str, Any
             "notes": _dataset_notes(study["config"]),
             "baselines": baselines_summary(shown),
             "intervals": INTERVAL_NOTE,
+            **({"threads": threads} if threads is not None else {}),
         }
     )
     text = json.dumps(summary, indent=2, allow_nan=False)

@@ -121,11 +121,11 @@ def run_in_process(
 
 
 def cpu_count() -> int:
-    """Cores this process may run on (its affinity mask, not the machine's total)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    """Cores this process may run on (its affinity mask capped by the cgroup cpu quota,
+    not the machine's total)."""
+    from losslab.threads import available_cores
+
+    return available_cores()
 
 
 def _init_pool_worker(threads: int, plugins: tuple[str, ...] = ()) -> None:
@@ -139,19 +139,23 @@ def _init_pool_worker(threads: int, plugins: tuple[str, ...] = ()) -> None:
 
 
 def run_in_pool(
-    tasks: list[Any], progress: Callable[[int], Any] | None = None, workers: int | None = None
+    tasks: list[Any],
+    progress: Callable[[int], Any] | None = None,
+    workers: int | None = None,
+    threads: int | None = None,
 ) -> Iterator[list[dict]]:
     """Run ensembles in ``workers`` spawned processes (default: one per core); yield each
     ensemble's rows as it finishes and advance ``progress`` by its steps then.
 
     The pool never has more workers than ensembles; each worker runs torch with
-    ``max(1, cores // workers)`` threads so the workers together do not oversubscribe
-    the cores.
+    ``threads`` threads (default ``max(1, cores // workers)``, so the workers together
+    do not oversubscribe the cores; the runner passes :mod:`losslab.threads`' choice
+    within that share).
     """
     if not tasks:
         return
     workers = min(workers or cpu_count(), len(tasks))
-    threads = max(1, cpu_count() // workers)
+    threads = threads or max(1, cpu_count() // workers)
     from losslab.plugins import loaded_plugins
 
     pool = ProcessPoolExecutor(

@@ -643,8 +643,13 @@ class Race:
         return ranked + [c for c in rnd.candidates if c not in ranked]
 
 
-def set_threads() -> int:
-    """One torch thread: fastest for these small networks on a shared machine."""
+def set_threads(requested: int | None = None) -> int:
+    """Torch threads for the race by :func:`losslab.threads.choose_threads` (``requested``:
+    ``--threads``); its networks are small, so one thread unless asked (the priors above
+    were measured so). Returns the number before, to restore."""
+    from losslab.threads import choose_threads
+
+    choice = choose_threads(0, requested=requested)
     before = torch.get_num_threads()
-    torch.set_num_threads(1)
+    torch.set_num_threads(choice.torch)
     return before

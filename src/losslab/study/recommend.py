@@ -53,6 +53,7 @@ def recommend(
     tune: int = SEARCH_SETTINGS,
     progress: bool = False,
     on_profile: Callable[[Profile], Any] | None = None,
+    threads: int | None = None,
 ) -> RecommendResult:
     """Profile ``data``, race the candidate losses for ``task`` and recommend one.
 
@@ -64,7 +65,9 @@ def recommend(
     (the budget then only bounds nothing: the schedule is followed). ``tune``: settings
     per candidate tried in the first screening round (its defaults, and its learning rate
     and main knob drawn at random; 1 = defaults only); each candidate goes on with its
-    best, so the finalists are compared tuned, not at their papers' defaults. Bad input raises
+    best, so the finalists are compared tuned, not at their papers' defaults. ``threads``:
+    torch threads (``--threads``; default one, see :func:`~losslab.study.race.set_threads`).
+    Bad input raises
     :class:`~losslab.errors.BadInput` with one line naming the problem.
     """
     started = time.perf_counter()
@@ -81,7 +84,7 @@ def recommend(
     if out is not None:  # before the race: its budget is not spent on results that cannot be kept
         inputs = [data] if isinstance(data, str | Path) else []
         check_out_dir(out, inputs=inputs)
-    threads = set_threads()
+    before = set_threads(threads)  # --threads, else one: see race.set_threads
     try:
         table = load(data, task, target, columns, drop_invalid, drop_constant)
         if schedule is None:  # before profiling, which is slow on very wide data
@@ -120,7 +123,7 @@ def recommend(
             result.save(out)  # the time it reports excludes writing the files (well under 1 s)
         return result
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(before)
 
 
 class _Bar:

@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import torch
 from tqdm.auto import tqdm
 
 from losslab.data.filedata import FileData
@@ -17,10 +18,18 @@ from losslab.errors import BadInput
 from losslab.outputs import check_out_dir
 from losslab.report import build_report
 from losslab.study.config import StudyConfig, load_study_config
-from losslab.study.executor import EXECUTORS, ray_session, run_in_pool, run_in_process, run_on_ray
+from losslab.study.executor import (
+    EXECUTORS,
+    cpu_count,
+    ray_session,
+    run_in_pool,
+    run_in_process,
+    run_on_ray,
+)
 from losslab.study.planner import plan_ensembles, plan_members
 from losslab.study.store import RunStore, check_writable_store
 from losslab.study.tune import run_tuning, tuning_record
+from losslab.threads import ThreadChoice, study_threads
 from losslab.train.adversarial import AdversarialTask
 
 # (tasks, progress) -> each ensemble's rows as it finishes
@@ -76,6 +85,7 @@ def run_study(
     tune: int | None = None,
     sampler: str | None = None,
     config: StudyConfig | None = None,
+    threads: int | None = None,
 ) -> StudyRun:
     """Run the study in ``config_path`` (``None`` when ``config`` is given, e.g. one
     validated from a dict); its summary is also written to ``out``.
@@ -91,6 +101,8 @@ def run_study(
     and the store are checked before anything trains. ``config``: ``config_path`` already
     loaded with these overrides (:func:`~losslab.study.config.load_study_config`; the
     command line validates before it imports this module's heavy dependencies).
+    ``threads``: torch threads per process (``--threads``); default
+    :mod:`losslab.threads`' choice, printed at the start unless ``progress`` is off.
     """
     if config is None:
         if config_path is None:
@@ -102,10 +114,36 @@ def run_study(
     inputs += [d.path for d in config.datasets if isinstance(d, FileData)]
     with ExitStack() as stack:
         # the executor's arguments first: a bad one creates nothing, not even the folder
+        choice = _threads(config, executor, workers, threads)
         execute = _open_executor(stack, executor, workers, address, config.train.device)
+        if executor == "pool":
+            execute = partial(execute, threads=choice.torch)
         check_out_dir(out_dir, inputs=inputs)
         check_writable_store(db_path)
-        return _run(config, execute, out_dir, db_path, resume, progress, overwrite)
+        if progress:
+            print(choice.line(), flush=True)
+        before = torch.get_num_threads()
+        torch.set_num_threads(choice.torch if executor == "in-process" else before)
+        try:
+            return _run(config, execute, out_dir, db_path, resume, progress, overwrite, choice)
+        finally:
+            torch.set_num_threads(before)
+
+
+def _threads(
+    config: StudyConfig, executor: str, workers: int | None, requested: int | None
+) -> ThreadChoice:
+    """Torch threads per process: ``--threads`` if given, else sized by the study's largest
+    ensemble and each process's share of the cores (a pool worker's, a Ray task's one)."""
+    if executor == "ray":
+        if requested is not None:
+            raise BadInput("--threads does not apply to --executor ray (one CPU per task)")
+        return ThreadChoice(1, "Ray: each task runs on one CPU")
+    tasks = plan_ensembles(config, plan_members(config))
+    share = None
+    if executor == "pool":  # as many workers as run_in_pool starts
+        share = max(1, cpu_count() // min(workers or cpu_count(), max(1, len(tasks))))
+    return study_threads(tasks, requested, share)
 
 
 def _places(
@@ -151,6 +189,7 @@ def _run(
     resume: bool,
     progress: bool,
     overwrite: bool = False,
+    threads: ThreadChoice | None = None,
 ) -> StudyRun:
     out_dir, db_path = _places(config, out, db)
     check_out_dir(out_dir)
@@ -170,7 +209,8 @@ def _run(
         else:
             train(plan_members(config), config.study.name)
         store.finish_study(study_id)
-        return StudyRun(build_report(store, study_id, out_dir), out_dir, db_path)
+        record = threads.record() if threads is not None else None
+        return StudyRun(build_report(store, study_id, out_dir, record), out_dir, db_path)
     finally:
         store.close()  # also clears this run's writer mark if the study did not finish
 

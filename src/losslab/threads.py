@@ -1,0 +1,171 @@
+"""How many intra-op threads torch gets: one rule, from the work and the cores free.
+
+The rule (:func:`choose_threads`)::
+
+    cores = min(affinity mask, ceil(cgroup cpu quota))        # what this process may use
+    free  = cores - round(load of the other processes on them) # 1-min load average, scaled
+    per-op work = members x batch x widest layer (in x out)    # multiply-adds of one matmul
+    threads = 1                              if per-op work < MIN_WORK_PER_THREAD
+              min(free, work // MIN_WORK_PER_THREAD)  otherwise (at least 1)
+
+``--threads N`` (``losslab run``, ``losslab recommend``) and ``losslab.run(threads=N)``
+override it. The pool executor gives each worker ``cores // workers`` as its ``cores``;
+each Ray task asks for one CPU (Ray runs its torch with one thread).
+
+Why (measured on the project's 2-core machine, shared with other work, load ~1, torch
+2.13 CPU; forward + backward of a two-layer ensemble MLP, ``baddbmm``, 1 and 2 threads
+interleaved, best of 3; ``/tmp`` script reproduced in ``benchmarks/profile_study.py``'s
+``--threads`` columns):
+
+=============================  ===============  ===============  ==========
+members x batch x width        MACs per matmul  1 thread (ms)    2 / 1
+=============================  ===============  ===============  ==========
+48 x 64 x 32 (seed-1d size)    3.1e6            1.39             6.2x slower
+48 x 256 x 64                  5.0e7            19.7             1.6x slower
+48 x 256 x 128                 2.0e8            49.0             1.5x slower
+96 x 256 x 256                 1.6e9            250              1.9x slower
+48 x 512 x 512                 6.4e9            1185             1.4x slower
+=============================  ===============  ===============  ==========
+
+With one core busy elsewhere a second torch thread never paid, at any size: every
+parallel region waits for the thread the scheduler has parked. Issue 15 measured whole
+studies the same way (seed-1d, 300 steps, 2 seeds: 58 s and 38 s with one thread, 254 s
+and 108 s with the default two) and, on a quiet machine, the two about equal at seed-1d
+size. So a second thread is taken only when a core is free *and* each matmul is large
+enough to split (``MIN_WORK_PER_THREAD`` multiply-adds per thread, about 10 ms of work:
+far above the ~10-100 us a parallel region costs even when a thread must be woken).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from losslab.errors import BadInput
+
+#: Multiply-adds of one matmul below which a second thread is not worth its wake-up.
+MIN_WORK_PER_THREAD = 50_000_000
+
+CGROUP = Path("/sys/fs/cgroup")
+
+
+@dataclass(frozen=True)
+class ThreadChoice:
+    """The number of torch threads and the sentence saying why."""
+
+    torch: int
+    reason: str
+
+    def record(self) -> dict[str, Any]:
+        """What ``summary.json`` keeps under ``"threads"``."""
+        return {"torch": self.torch, "reason": self.reason}
+
+    def line(self) -> str:
+        """The one line printed when a study starts."""
+        return f"torch threads: {self.torch} ({self.reason})"
+
+
+def affinity_cores() -> int:
+    """Cores in this process's affinity mask (all the machine's off Linux)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def cgroup_quota(root: Path = CGROUP) -> float | None:
+    """The cgroup's cpu quota in cores (v2 ``cpu.max``, else v1 ``cpu.cfs_quota_us``);
+    None when unlimited or unreadable."""
+    try:
+        text = (root / "cpu.max").read_text().split()
+        if text and text[0] != "max":
+            return int(text[0]) / int(text[1])
+        return None
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
+
+
+def available_cores(affinity: int | None = None, quota: float | None = None) -> int:
+    """Cores this process may use: its affinity mask, capped by the cgroup quota (rounded
+    up: a quota of 1.5 cores lets two threads run, each part of the time)."""
+    affinity = affinity_cores() if affinity is None else affinity
+    if quota is not None and quota > 0:
+        return max(1, min(affinity, math.ceil(quota)))
+    return max(1, affinity)
+
+
+def others_load(cores: int) -> float:
+    """Runnable processes on this process's cores, averaged over the last minute: the
+    machine's 1-min load scaled to the share of its cores we may use (0 where unknown)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+    total = os.cpu_count() or cores
+    return load * min(1.0, cores / total)
+
+
+def task_work(task: Any) -> int:
+    """Multiply-adds of the largest matmul of one step of ``task``: members x batch x the
+    widest layer's ``in x out`` (the widths read from whichever of the trainers' task
+    shapes it has)."""
+    hidden: list[int] = list(getattr(task, "hidden", ()) or ())
+    for name in ("network", "generator", "discriminator"):
+        shape = getattr(task, name, None)
+        hidden += list(getattr(shape, "hidden", ()) or ())
+    try:
+        dim = int(task.dataset.dim)
+    except (AttributeError, TypeError, ValueError):
+        dim = 1
+    widths = sorted([*hidden, dim], reverse=True)
+    widest = widths[0] * (widths[1] if len(widths) > 1 else 1)
+    return len(task.members) * int(getattr(task, "batch_size", 1)) * widest
+
+
+def choose_threads(
+    work: int,
+    cores: int | None = None,
+    load: float | None = None,
+    requested: int | None = None,
+) -> ThreadChoice:
+    """Torch threads for ensembles whose largest matmul has ``work`` multiply-adds.
+
+    ``cores``: the cores this process may use (default :func:`available_cores`);
+    ``load``: runnable processes of others on them (default :func:`others_load`);
+    ``requested``: ``--threads N``, which wins (a positive integer, else :class:`BadInput`).
+    """
+    if requested is not None:
+        if isinstance(requested, bool) or not isinstance(requested, int) or requested < 1:
+            raise BadInput(f"--threads {requested}: expected a positive integer")
+        return ThreadChoice(requested, "--threads")
+    cores = available_cores() if cores is None else max(1, cores)
+    load = others_load(cores) if load is None else max(0.0, load)
+    free = max(1, cores - round(load))
+    split = max(1, work // MIN_WORK_PER_THREAD)
+    if cores == 1:
+        return ThreadChoice(1, "1 core available")
+    if split == 1:
+        return ThreadChoice(
+            1, f"small networks ({work:.1e} multiply-adds per matmul): one thread is fastest"
+        )
+    threads = min(free, split, cores)
+    if threads == 1:
+        return ThreadChoice(1, f"{cores} cores, but other work keeps {cores - free} busy")
+    return ThreadChoice(threads, f"{threads} of {cores} cores free, {work:.1e} multiply-adds "
+                        "per matmul")
+
+
+def study_threads(tasks: list[Any], requested: int | None = None,
+                  cores: int | None = None) -> ThreadChoice:
+    """The choice for a study's ensembles: sized by its largest one."""
+    work = max((task_work(t) for t in tasks), default=0)
+    return choose_threads(work, cores=cores, requested=requested)
