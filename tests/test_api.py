@@ -68,6 +68,13 @@ def test_ranking_is_the_mean_of_the_members_without_an_interval_from_two_seeds(s
         # two seeds: no 95% interval (report.stats.MIN_INTERVAL_N = 3; issue 19)
         assert pd.isna(row.ci95_low) and pd.isna(row.ci95_high)
         assert row.n == len(values)
+    # the effect size beside the p-value: this loss minus the best, paired by seed
+    other, best = ranking.iloc[1], ranking.iloc[0]
+    d = (frame.loc[frame["label"] == other.label].sort_values("seed")["w1"].to_numpy()
+         - frame.loc[frame["label"] == best.label].sort_values("seed")["w1"].to_numpy())
+    assert other.diff_vs_best == pytest.approx(d.mean(), rel=1e-12)
+    assert pd.isna(best.diff_vs_best) and set(ranking["ci_method"]) == {
+        "modified Cox interval on the log scale (lognormal mean; Olsson 2005)"}
     assert ranking["mean"].is_monotonic_increasing  # w1: lower is better, best first
     best = ranking.iloc[1]
     p = stats.ttest_rel(*(frame.loc[frame["label"] == lbl].sort_values("seed")["w1"]

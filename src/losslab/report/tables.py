@@ -73,8 +73,10 @@ def _columns(rows: list[dict[str, Any]], metrics: list[str]) -> list[str]:
 
 def ranking_frame(summary: Mapping[str, Any], metric: str | None = None) -> pd.DataFrame:
     """``summary["ranking"]`` as a DataFrame: per (metric, loss label) the ``mean`` over ok
-    seeds, ``ci95_low``/``ci95_high``, ``n``, ``rank``, ``p_vs_best`` and its Holm
-    adjustment, ``dataset`` and ``stage`` (``default``/``tuned``); best first within a
+    seeds, ``ci95_low``/``ci95_high`` (its method: ``ci_method``), ``n``, ``rank``,
+    ``p_vs_best`` and its Holm adjustment, the effect size ``diff_vs_best`` (mean paired
+    difference to the best) with ``diff_ci95_low``/``diff_ci95_high``, ``dataset`` and
+    ``stage`` (``default``/``tuned``); best first within a
     metric. ``metric`` keeps one metric; in a study with several datasets, ``"w1"`` keeps
     ``"w1 @ <dataset>"`` of every dataset."""
     from losslab.metrics.direction import base_metric
@@ -92,6 +94,7 @@ def ranking_frame(summary: Mapping[str, Any], metric: str | None = None) -> pd.D
     rows = []
     for e in entries:
         lo, hi = (e.get("ci95") or [None, None])[:2]
+        d_lo, d_hi = (e.get("diff_ci95") or [None, None])[:2]
         rows.append({
             "metric": e["metric"],
             "dataset": e.get("dataset"),
@@ -105,9 +108,14 @@ def ranking_frame(summary: Mapping[str, Any], metric: str | None = None) -> pd.D
             "n": e.get("n"),
             "p_vs_best": _num(e.get("p_vs_best")),
             "p_vs_best_holm": _num(e.get("p_vs_best_holm")),
+            "diff_vs_best": _num(e.get("diff_vs_best")),
+            "diff_ci95_low": _num(d_lo),
+            "diff_ci95_high": _num(d_hi),
+            "ci_method": e.get("ci_method"),
         })
     columns = ["metric", "dataset", "stage", "rank", "label", "loss", "mean", "ci95_low",
-               "ci95_high", "n", "p_vs_best", "p_vs_best_holm"]
+               "ci95_high", "n", "p_vs_best", "p_vs_best_holm", "diff_vs_best",
+               "diff_ci95_low", "diff_ci95_high", "ci_method"]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -49,7 +49,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from opda.nonparametric import EmpiricalDistribution  # noqa: E402
 
 from losslab.report.figures import DPI  # noqa: E402
-from losslab.report.stats import direction, finite_or_none, mean_ci95  # noqa: E402
+from losslab.report.stats import direction, finite_or_none, metric_ci95  # noqa: E402
 
 CONFIDENCE = 0.8
 """Default confidence of the simultaneous band around the median tuning curve."""
@@ -464,9 +464,9 @@ def plot_quality_vs_cost(rows: Sequence[Mapping[str, Any]], metric: str, path: P
 
     ``rows`` = ``[{"loss", "stage", "value", "passes", "seconds"}]``, one per final member
     (``value`` ``None`` for a diverged member, which is left out). Per (loss, stage): the
-    mean passes (x, log scale) and the mean value with its 95% CI over seeds
-    (:func:`stats.mean_ci95`); one colour per loss, a circle at paper defaults and a
-    triangle after tuning.
+    mean passes (x, log scale) and the mean value with its 95% CI over seeds, inside the
+    metric's range (:func:`stats.metric_ci95`); one colour per loss, a circle at paper
+    defaults and a triangle after tuning.
     """
     minimize = direction(metric) == "min"
     groups: dict[tuple[str, str], list[tuple[float, float]]] = {}
@@ -486,7 +486,7 @@ def plot_quality_vs_cost(rows: Sequence[Mapping[str, Any]], metric: str, path: P
         if not points:
             continue
         passes = np.array([p for p, _ in points])
-        mean, lo, hi = mean_ci95([v for _, v in points])
+        mean, lo, hi = metric_ci95([v for _, v in points], metric)
         means.append(mean)
         yerr = None if math.isnan(lo) else [[mean - lo], [hi - mean]]
         ax.errorbar(
