@@ -18,7 +18,10 @@ streams.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import os
+import pickle
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -79,14 +82,30 @@ def judged_task(task: Any, progress: Callable[[int], Any] | None = None) -> list
     return rows
 
 
+_BASELINES: dict[tuple, dict[str, Any]] = {}  # this process's baselines, by what fixes them
+
+
 def _baseline(task: Any, seed: int) -> dict[str, Any]:
+    """The baseline of ``task``'s dataset for ``seed``, computed once per process: the
+    ensembles of one study share it (it depends on the dataset, the seeds, the evaluation
+    size and the training points only)."""
+    args = (task.study_seed, seed, getattr(task, "eval_samples", None),
+            getattr(task, "data_points", None))
     try:
-        return baseline(
-            task.dataset, task.study_seed, seed,
-            getattr(task, "eval_samples", None), getattr(task, "data_points", None),
-        )
+        key: tuple | None = (hashlib.sha1(pickle.dumps(task.dataset)).hexdigest(), *args)
+    except Exception:  # noqa: BLE001 - a dataset that does not pickle is not cached
+        key = None
+    if key is not None and key in _BASELINES:
+        return copy.deepcopy(_BASELINES[key])
+    try:
+        out = baseline(task.dataset, *args)
     except Exception:  # noqa: BLE001 - without a baseline the members keep their status
         return {}
+    if key is not None:
+        if len(_BASELINES) > 256:
+            _BASELINES.clear()
+        _BASELINES[key] = copy.deepcopy(out)
+    return out
 
 
 def _row(task: Any, member: Any, result: MemberResult, cost: dict[str, Any]) -> dict[str, Any]:
