@@ -37,7 +37,10 @@ def test_compare_run_dirs_prints_side_by_side_tables(two_studies, capsys):
         head.split()
         == "loss A rank A mean A 95% CI A Holm p B rank B mean B 95% CI B Holm p".split()
     )
-    by_loss = {row.split()[0]: row for row in rows if not row.startswith(("A:", "B:"))}
+    by_loss = {
+        row.split()[0]: row for row in rows if not row.startswith(("A:", "B:", "95% CI:"))
+    }
+    assert "95% CI: modified Cox interval on the log scale" in block  # w1 is in [0, inf)
     assert set(by_loss) == {"bce", "wgan-gp", "hinge"}
     assert f"{_entry(a, 'wgan-gp', 'w1')['mean']:.4g}" in by_loss["wgan-gp"]
     assert f"{_entry(b, 'hinge', 'w1')['mean']:.4g}" in by_loss["hinge"]

@@ -102,24 +102,39 @@ def config_differences(a: Study, b: Study) -> list[tuple[str, str, str]]:
     return [(k, fa.get(k, "—"), fb.get(k, "—")) for k in keys if fa.get(k) != fb.get(k)]
 
 
+def _method(study: Study, metric: str) -> str:
+    found = (e.get("ci_method") for e in study.ranking if e["metric"] == metric)
+    return next((m for m in found if m), None) or (
+        "Student-t interval (a study written before intervals kept to the metric's range)"
+    )
+
+
+def interval_line(a: Study, b: Study, metric: str) -> str:
+    """The interval method under a side-by-side table (each study's, where they differ)."""
+    ma, mb = _method(a, metric), _method(b, metric)
+    return f"95% CI: {ma}" if ma == mb else f"95% CI: A {ma}; B {mb}"
+
+
 def _blocks(a: Study, b: Study, metrics: Sequence[str]):
-    """Per metric: title, column names, rows (plain text) and both verdicts."""
+    """Per metric: title, column names, rows (plain text), both verdicts and the line
+    naming the interval method."""
     va, vb = verdicts(a.ranking), verdicts(b.ranking)
     for metric in metrics:
         better = "higher" if direction(metric) == "max" else "lower"
         head = ["loss", *[f"A {h}" for h in HEAD], *[f"B {h}" for h in HEAD]]
         says = [f"A: {verdict_text(va[metric])}", f"B: {verdict_text(vb[metric])}"]
-        yield f"{metric} ({better} is better)", head, side_by_side(a, b, metric), says
+        rows = side_by_side(a, b, metric)
+        yield f"{metric} ({better} is better)", head, rows, says, interval_line(a, b, metric)
 
 
 def render_text(a: Study, b: Study, metrics: Sequence[str]) -> str:
     """Aligned plain-text tables for the terminal."""
     lines = [f"A = {a.name}  ({a.source})", f"B = {b.name}  ({b.source})"]
-    for title, head, rows, says in _blocks(a, b, metrics):
+    for title, head, rows, says, method in _blocks(a, b, metrics):
         widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
         fmt = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))
         lines += ["", title, fmt.format(*head), fmt.format(*("-" * w for w in widths))]
-        lines += [fmt.format(*r) for r in rows] + says
+        lines += [fmt.format(*r) for r in rows] + [method] + says
     diffs = config_differences(a, b)
     if diffs:
         lines += ["", "config differences (A vs B):"]
@@ -136,9 +151,9 @@ def render_markdown(a: Study, b: Study, metrics: Sequence[str]) -> str:
         "",
         md_escape(METHOD),
     ]
-    for title, head, rows, says in _blocks(a, b, metrics):
+    for title, head, rows, says, method in _blocks(a, b, metrics):
         table = md_table(head, [[md_escape(c) for c in r] for r in rows], range(1, len(head)))
-        lines += ["", f"## {md_escape(title)}", "", table, ""]
+        lines += ["", f"## {md_escape(title)}", "", table, "", md_escape(method), ""]
         lines += [f"- {md_escape(s)}" for s in says]
     diffs = config_differences(a, b)
     if diffs:
@@ -161,8 +176,9 @@ def render_html(a: Study, b: Study, metrics: Sequence[str]) -> str:
         f"<li>B = {escape(b.name)} ({escape(b.source)})</li></ul>",
         f'<p class="note">{escape(METHOD)}</p>',
     ]
-    for heading, head, rows, says in _blocks(a, b, metrics):
+    for heading, head, rows, says, method in _blocks(a, b, metrics):
         body += [f"<h2>{escape(heading)}</h2>", _html_table(head, rows)]
+        body += [f'<p class="note">{escape(method)}</p>']
         body += [f'<p class="verdict">{escape(s)}</p>' for s in says]
     diffs = config_differences(a, b)
     if diffs:
