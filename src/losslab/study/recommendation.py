@@ -25,6 +25,7 @@ from losslab.report.stats import (
     direction,
     finite_or_none,
     mean_ci95,
+    metric_ci95,
     paired_p,
     ranking,
     verdict,
@@ -362,7 +363,7 @@ def _table_rows(
 def _baseline_row(name: str, race: RaceResult, plan: Plan) -> dict[str, Any]:
     """A simple model's row: stage ``baseline (test rows)``, the final round's seeds."""
     vals = _values(race.baselines, name, plan.metric)
-    mean, lo, hi = mean_ci95(list(vals.values()))
+    mean, lo, hi = metric_ci95(list(vals.values()), plan.metric)
     n = sum(1 for m in race.baselines if m["loss"] == name)
     row: dict[str, Any] = {
         "rank": None,
@@ -397,7 +398,7 @@ def _row(
     mine = [m for m in rnd.members if m["loss"] == loss]
     ok = [m for m in mine if m["status"] == "ok"]
     vals = _values(rnd.members, loss, plan.metric)
-    mean, lo, hi = mean_ci95(list(vals.values()))
+    mean, lo, hi = metric_ci95(list(vals.values()), plan.metric)
     row: dict[str, Any] = {
         "rank": rank,
         "loss": loss,
