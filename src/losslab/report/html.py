@@ -19,7 +19,13 @@ from losslab.metrics.baselines import NOT_CONVERGED, SCORED
 from losslab.metrics.samples import METRIC_INFO
 from losslab.metrics.supervised import SUPERVISED_METRIC_INFO
 from losslab.report import tuned
-from losslab.report.stats import INTERVAL_NOTE, base_metric, direction, verdicts
+from losslab.report.stats import (
+    INTERVAL_NOTE,
+    MIN_INTERVAL_N,
+    base_metric,
+    direction,
+    verdicts,
+)
 
 METRIC_EXPLANATIONS = {
     "w1": "1-Wasserstein (earth mover's) distance between generated and reference samples.",
@@ -242,8 +248,9 @@ def interval_note(entries: Sequence[Mapping[str, Any]]) -> str:
     method = next((e["ci_method"] for e in entries if e.get("ci_method")), None)
     what = f"95% CI: {method}" if method else "95% CI"
     return (
-        f"{what}; no interval from fewer than 3 seeds. Difference vs best: mean paired "
-        "difference (this loss minus the best) over shared seeds with its paired t-interval."
+        f"{what}; no interval from fewer than {MIN_INTERVAL_N} seeds. Difference vs best: "
+        "mean paired difference (this loss minus the best) over shared seeds with its "
+        "paired t-interval."
     )
 
 
