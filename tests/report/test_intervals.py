@@ -189,3 +189,29 @@ def test_coverage_on_skewed_samples_long(name):
         assert ours >= 0.95 - TOLERANCE and ours > t, (name, ours, t)
     else:
         assert ours >= t - 0.03, (name, ours, t)
+
+
+# -- the effect size keeps to the differences' range ------------------------------------
+
+
+def test_paired_difference_of_a_bounded_metric_stays_within_plus_minus_its_span():
+    """modes in [0, 8]: a difference lies in [-8, 8]; the paired t-interval of
+    [-8, -2, -7] (Student-t, 2 df) would reach below -8."""
+    from losslab.report.stats import paired_difference
+
+    best = {0: 8.0, 1: 8.0, 2: 8.0}
+    other = {0: 0.0, 1: 6.0, 2: 1.0}
+    d = np.array([other[s] - best[s] for s in range(3)])
+    t_lo = d.mean() - stats.t.ppf(0.975, 2) * d.std(ddof=1) / math.sqrt(3)
+    assert t_lo < -8
+    mean, lo, hi = paired_difference(other, best, "modes")
+    assert mean == pytest.approx(d.mean())
+    alpha = stats.norm.sf(math.sqrt(3 / 2) * stats.t.ppf(0.975, 2))
+    assert (lo, hi) == pytest.approx(_brute_bootstrap(list(d), alpha), abs=1e-12)
+    assert -8 <= lo <= mean <= hi <= 8
+    # a [0, inf) metric: the paired t-interval, the interval of the paired t-test
+    mean, lo, hi = paired_difference(other, best, "w1")
+    assert (lo, hi) == pytest.approx(
+        stats.t.interval(0.95, 2, loc=d.mean(), scale=d.std(ddof=1) / math.sqrt(3))
+    )
+    assert paired_difference({0: 1.0, 1: 2.0}, {0: 0.5, 1: 1.0}, "modes")[1:] == (None, None)

@@ -108,6 +108,9 @@ def test_no_interval_of_a_real_study_leaves_its_metric_range(ring8):
             continue
         low, high = metric_range(metric, 8)
         assert low <= lo <= e["mean"] <= hi <= high, e
+        d_lo, d_hi = e["diff_ci95"]
+        if d_lo is not None:  # a difference lies within +- the span of the range
+            assert low - high <= d_lo <= e["diff_vs_best"] <= d_hi <= high - low, e
         checked += 1
     assert checked >= 5
     html = (out / "report.html").read_text()

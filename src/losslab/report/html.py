@@ -24,6 +24,7 @@ from losslab.report.stats import (
     MIN_INTERVAL_N,
     base_metric,
     direction,
+    range_kind,
     verdicts,
 )
 
@@ -243,14 +244,20 @@ def _diff_cell(e: Mapping[str, Any]) -> str:
 
 
 def interval_note(entries: Sequence[Mapping[str, Any]]) -> str:
-    """The sentence under a ranking table: the interval method of its metric and the
+    """The sentence under a ranking table: the interval method of its metric and of the
     effect size, with the seed count rule."""
     method = next((e["ci_method"] for e in entries if e.get("ci_method")), None)
     what = f"95% CI: {method}" if method else "95% CI"
+    bounded = bool(entries) and range_kind(entries[0]["metric"]) == "bounded"
+    diff = (
+        "the expanded percentile bootstrap of the paired differences (inside their span)"
+        if bounded
+        else "its paired t-interval"
+    )
     return (
         f"{what}; no interval from fewer than {MIN_INTERVAL_N} seeds. Difference vs best: "
-        "mean paired difference (this loss minus the best) over shared seeds with its "
-        "paired t-interval."
+        "mean paired difference (this loss minus the best) over shared seeds with "
+        f"{diff}."
     )
 
 

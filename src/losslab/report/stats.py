@@ -60,8 +60,9 @@ INTERVAL_NOTE = (
     "log K) use the exact expanded percentile bootstrap (Hesterberg 2015), which never "
     "leaves the seeds' values; other metrics (mmd, nll) the Student-t interval. No "
     f"interval from fewer than {MIN_INTERVAL_N} seeds. Effect size: the mean paired "
-    "difference to the best loss over shared seeds with its paired t-interval (the "
-    "interval of the paired t-test beside it)."
+    "difference to the best loss over shared seeds, with the paired t-interval (the "
+    "interval of the paired t-test beside it), or for a metric bounded on both sides the "
+    "expanded percentile bootstrap of the differences (inside their span)."
 )
 """One paragraph stated under every table of intervals in the reports."""
 
@@ -340,15 +341,21 @@ def holm(p_values: Sequence[float | None]) -> list[float | None]:
 
 
 def paired_difference(
-    a: Mapping[Any, float], b: Mapping[Any, float]
+    a: Mapping[Any, float], b: Mapping[Any, float], metric: str | None = None
 ) -> tuple[float | None, float | None, float | None]:
     r"""The effect size beside :func:`paired_p`: the mean paired difference
-    :math:`\bar d = \frac1m\sum_s (a_s - b_s)` over the ``m`` shared seeds and its paired
-    t-interval :math:`\bar d \pm t_{0.975,\,m-1}\, s_d/\sqrt m` -- the interval that
-    excludes 0 exactly when the paired t-test's two-sided p is below 0.05.
+    :math:`\bar d = \frac1m\sum_s (a_s - b_s)` over the ``m`` shared seeds, with a 95%
+    interval that keeps to the differences' range.
+
+    A difference of a metric in :math:`[l, h]` lies in :math:`[-(h-l), h-l]`: for a
+    metric bounded on both sides the bounded rule of :func:`metric_ci95` (the exact
+    expanded percentile bootstrap of the differences, inside their span; none from fewer
+    than :data:`MIN_INTERVAL_N` pairs). Otherwise a difference may take any value and the
+    interval is the paired t-interval :math:`\bar d \pm t_{0.975,\,m-1}\, s_d/\sqrt m`,
+    the one that excludes 0 exactly when the paired t-test's two-sided p is below 0.05.
 
     Returns ``(mean, lo, hi)``; the interval is ``None`` with fewer than 2 pairs, all
-    three with none. A difference may take either sign, so no range applies.
+    three with none.
     """
     seeds = sorted(set(a) & set(b))
     if not seeds:
@@ -357,7 +364,12 @@ def paired_difference(
     mean = float(d.mean())
     if d.size < 2:
         return finite_or_none(mean), None, None
-    _, lo, hi = mean_ci95(d)
+    if metric is not None and range_kind(metric) == "bounded":
+        if d.size < MIN_INTERVAL_N:
+            return finite_or_none(mean), None, None
+        lo, hi = (mean, mean) if np.all(d == d[0]) else expanded_percentile_ci95(d)
+    else:
+        _, lo, hi = mean_ci95(d)
     return finite_or_none(mean), finite_or_none(lo), finite_or_none(hi)
 
 
@@ -370,7 +382,7 @@ def _paired_against_best(ranked: list[dict[str, Any]], by_seed: dict[str, dict])
     for e in others:
         mine = by_seed[e["loss"]]
         e["p_vs_best"], e["n_pairs"] = paired_p(best, mine)
-        e["diff_vs_best"], lo, hi = paired_difference(mine, best)
+        e["diff_vs_best"], lo, hi = paired_difference(mine, best, e["metric"])
         e["diff_ci95"] = [lo, hi]
     for e, adjusted in zip(others, holm([e["p_vs_best"] for e in others]), strict=True):
         e["p_vs_best_holm"] = adjusted
