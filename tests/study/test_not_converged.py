@@ -134,6 +134,20 @@ def test_the_gaussian_baseline_is_its_w1_by_an_independent_assignment(ring8):
     assert stored["metrics"]["w1"] == pytest.approx(cost[rows, cols].mean(), rel=1e-5)
 
 
+def test_on_gaussian_data_the_baseline_is_the_data_mean_with_its_closed_form_w1():
+    """A Gaussian fitted to Gaussian data is as close to it as a fresh sample (no trained
+    generator can beat it): the baseline is the point mass at the mean, whose W1 to
+    N(4, 1.25^2) is E|X - 4| = 1.25 sqrt(2 / pi) = 0.997 (up to the 2,000-point
+    reference's sampling error, sd about 0.017)."""
+    dataset = make_dataset({"name": "gaussian", "mean": 4.0, "std": 1.25})
+    b = baseline(dataset, 0, 3, 2000)
+    assert b["baseline"] == "data mean" and b["gaussian"]["w1"] < 2 * b["data_floor"]
+    assert b["metrics"]["w1"] == pytest.approx(1.25 * math.sqrt(2 / math.pi), abs=0.06)
+    assert b["metrics"]["std_error"] == pytest.approx(1.25, abs=0.06)  # a point: sd 0
+    ring = baseline(make_dataset({"name": "ring8"}), 0, 3, 1000)
+    assert ring["baseline"] == "gaussian" and ring["metrics"]["w1"] > 2 * ring["data_floor"]
+
+
 def test_supervised_baselines_by_hand():
     """Majority class: balanced accuracy 1 / (classes in the test split); training mean:
     the test MSE of the constant prediction."""

@@ -86,9 +86,11 @@ def _staged(entries: list[dict[str, Any]], stage: str) -> list[dict[str, Any]]:
 
 def baselines_summary(members: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The trivial baselines the members were judged against (:mod:`losslab.metrics.baselines`),
-    per dataset: ``{dataset: {"baseline", "what", "metric", "seeds": [{"seed", "metrics"}],
-    "not_converged": [{"loss", "seed", "value", "baseline"}]}}``; a dataset whose members
-    carry no baseline (a store older than schema 3) is left out."""
+    per dataset: ``{dataset: {"baseline", "what", "metric", "seeds": [{"seed", "baseline",
+    "metrics", "data_floor"}], "not_converged": [{"loss", "seed", "value", "baseline"}]}}``
+    (``baseline`` names every kind used, e.g. ``"gaussian"``, joined by " / " where seeds
+    differ); a dataset whose members carry no baseline (a store older than schema 3) is
+    left out."""
     out: dict[str, Any] = {}
     for m in members:
         base = m.get("baseline") or {}
@@ -96,16 +98,20 @@ def baselines_summary(members: Sequence[dict[str, Any]]) -> dict[str, Any]:
             continue
         entry = out.setdefault(
             m["dataset"],
+            {"baseline": [], "what": [], "metric": base.get("metric"), "seeds": {},
+             "not_converged": []},
+        )
+        for key in ("baseline", "what"):
+            if base.get(key) not in entry[key]:
+                entry[key].append(base.get(key))
+        entry["seeds"].setdefault(
+            m["seed"],
             {
                 "baseline": base.get("baseline"),
-                "what": base.get("what"),
-                "metric": base.get("metric"),
-                "seeds": {},
-                "not_converged": [],
+                "metrics": {k: finite_or_none(v) for k, v in base["metrics"].items()},
+                "data_floor": finite_or_none(base.get("data_floor")),
             },
         )
-        entry["seeds"].setdefault(m["seed"], {k: finite_or_none(v)
-                                             for k, v in base["metrics"].items()})
         if m["status"] == NOT_CONVERGED:
             metric = base.get("metric")
             entry["not_converged"].append(
@@ -117,7 +123,9 @@ def baselines_summary(members: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 }
             )
     for entry in out.values():
-        entry["seeds"] = [{"seed": s, "metrics": v} for s, v in sorted(entry["seeds"].items())]
+        entry["baseline"] = " / ".join(str(b) for b in entry["baseline"])
+        entry["what"] = "; or ".join(str(w) for w in entry["what"])
+        entry["seeds"] = [{"seed": s, **v} for s, v in sorted(entry["seeds"].items())]
     return out
 
 
