@@ -1,0 +1,76 @@
+"""The thread policy on a busy machine (issue 15): a short study's training with the
+policy's threads, with one thread and with torch's default (one per core), interleaved,
+while a background process keeps one core busy (``--busy 0``: no background load).
+
+    python benchmarks/busy_machine.py                         # seed-1d, 300 steps, 2 seeds
+    python benchmarks/busy_machine.py --study families-ring8 --steps 100 --seeds 1
+    python benchmarks/busy_machine.py --busy 0                # as the machine is
+
+Prints each setting's best time and its ratio to the better of one thread and the
+default: the policy should be within 10% of it (ratio <= 1.10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+def spin(stop) -> None:  # a core kept busy with pure Python until told to stop
+    x = 0
+    while not stop.is_set():
+        for _ in range(10000):
+            x += 1
+
+
+def main() -> None:
+    from profile_study import STUDIES, load_config, train_all
+
+    from losslab.study.planner import plan_ensembles, plan_members
+    from losslab.threads import study_threads
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--study", default="seed-1d", choices=list(STUDIES))
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--busy", type=int, default=1, help="background processes spinning")
+    args = ap.parse_args()
+
+    default = torch.get_num_threads()
+    config = load_config(args.study, args.steps, args.seeds, None)
+    tasks = plan_ensembles(config, plan_members(config))
+    stop = mp.Event()
+    spinners = [mp.Process(target=spin, args=(stop,), daemon=True) for _ in range(args.busy)]
+    for p in spinners:
+        p.start()
+    try:
+        time.sleep(1.0 if args.busy else 0.0)
+        policy = study_threads(tasks)  # decided with the background load running
+        settings = {"policy": policy.torch, "1 thread": 1, f"default ({default})": default}
+        best = {name: float("inf") for name in settings}
+        for _ in range(args.repeats):
+            for name, n in settings.items():
+                torch.set_num_threads(n)
+                best[name] = min(best[name], train_all(tasks))
+    finally:
+        stop.set()
+        for p in spinners:
+            p.join(5)
+    better = min(best["1 thread"], best[f"default ({default})"])
+    print(f"{args.study}, {args.steps} steps, {args.seeds} seeds, {args.busy} busy "
+          f"background process(es); policy: {policy.torch} thread(s) ({policy.reason})")
+    for name, seconds in best.items():
+        print(f"  {name:14s} {seconds:8.2f} s   / better of 1 and default = "
+              f"{seconds / better:.2f}")
+
+
+if __name__ == "__main__":
+    main()
