@@ -14,8 +14,7 @@ each Ray task asks for one CPU (Ray runs its torch with one thread).
 
 Why (measured on the project's 2-core machine, shared with other work, load ~1, torch
 2.13 CPU; forward + backward of a two-layer ensemble MLP, ``baddbmm``, 1 and 2 threads
-interleaved, best of 3; ``/tmp`` script reproduced in ``benchmarks/profile_study.py``'s
-``--threads`` columns):
+interleaved, best of 3):
 
 =============================  ===============  ===============  ==========
 members x batch x width        MACs per matmul  1 thread (ms)    2 / 1
@@ -31,9 +30,17 @@ With one core busy elsewhere a second torch thread never paid, at any size: ever
 parallel region waits for the thread the scheduler has parked. Issue 15 measured whole
 studies the same way (seed-1d, 300 steps, 2 seeds: 58 s and 38 s with one thread, 254 s
 and 108 s with the default two) and, on a quiet machine, the two about equal at seed-1d
-size. So a second thread is taken only when a core is free *and* each matmul is large
+size. Whole studies, 1 thread and torch's default (2) interleaved in one run, load 3-5 from other
+work: ``benchmarks/profile_study.py`` seed-1d, 300 steps, 2 seeds: training 5.3 s and
+314 s (59x); ``benchmarks/busy_machine.py`` (one extra core-spinning process) seed-1d, 60
+steps, 1 seed: 7.4 s (policy), 7.6 s (1 thread), 70.9 s (default, 9.4x).
+
+So a second thread is taken only when a core is free *and* each matmul is large
 enough to split (``MIN_WORK_PER_THREAD`` multiply-adds per thread, about 10 ms of work:
 far above the ~10-100 us a parallel region costs even when a thread must be woken).
+That threshold is a judgement, not a measurement: no idle machine was at hand to find
+where two threads start to pay; every example config falls well below it (seed-1d
+3e6, families-ring8 4e6 multiply-adds per matmul).
 """
 
 from __future__ import annotations
