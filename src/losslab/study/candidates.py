@@ -15,9 +15,9 @@ and the reverse KL over the mixture's modes.
 
 * ``softmax-ce`` always: the maximum-likelihood baseline;
 * ``sigmoid-bce`` when there are exactly 2 classes;
-* ``class-weighted-ce``, ``focal``, ``logit-adjusted-ce`` (Menon et al. 2021) and
-  ``balanced-softmax`` (Ren et al. 2020) when the classes are imbalanced
-  (largest / smallest class >= 3);
+* ``class-weighted-ce``, ``focal``, ``logit-adjusted-ce`` (Menon et al. 2021),
+  ``balanced-softmax`` (Ren et al. 2020) and ``ldam`` (Cao et al. 2019, with deferred
+  re-weighting) when the classes are imbalanced (largest / smallest class >= 3);
 * ``label-smoothing-ce`` when classes overlap (5-NN cross-validated error >= 10%)
   or the data are small (< 1000 rows), where over-confident fits hurt;
 * ``gce`` (Zhang & Sabuncu 2018) and ``sce`` (Wang et al. 2019) when classes overlap:
@@ -32,9 +32,10 @@ The score is the balanced accuracy when the classes are imbalanced, else the acc
 **regress** --
 
 * ``mse`` always: the maximum-likelihood baseline under Gaussian noise;
-* ``huber``, ``log-cosh``, ``mae`` and ``cauchy`` (whose influence falls back to zero for
-  gross outliers) when the linear-fit residuals have outliers (>= 1% with robust
-  |z| > 3.5) or heavy tails (excess kurtosis > 1);
+* ``huber``, ``log-cosh``, ``mae``, ``cauchy`` (whose influence falls back to zero for
+  gross outliers) and ``barron`` (Barron 2019's general robust loss, whose shape alpha
+  the race's search tunes) when the linear-fit residuals have outliers (>= 1% with
+  robust |z| > 3.5) or heavy tails (excess kurtosis > 1);
 * ``mae`` also when the residuals are skewed (|skewness| > 1): the median, not the mean;
 * ``gaussian-nll`` when the noise is heteroscedastic (Breusch-Pagan p < 0.01);
 * ``poisson-nll`` and ``tweedie-nll`` (log link) when every target is a non-negative
@@ -147,7 +148,9 @@ def _classify(p: Profile) -> Plan:
         _add(cands, "sigmoid-bce", "2 classes: one logit with binary cross-entropy")
     if p.imbalanced:
         why = f"imbalanced classes (largest/smallest = {p.imbalance_ratio:.1f} >= 3)"
-        for loss in ("class-weighted-ce", "focal", "logit-adjusted-ce", "balanced-softmax"):
+        for loss in (
+            "class-weighted-ce", "focal", "logit-adjusted-ce", "balanced-softmax", "ldam"
+        ):
             _add(cands, loss, why)
     if p.overlapping:
         why = f"overlapping classes (5-NN error {p.overlap:.1%} >= 10%)"
@@ -187,7 +190,7 @@ def _regress(p: Profile) -> Plan:
                 f"heavy-tailed residuals (excess kurtosis {p.residual_excess_kurtosis:.1f} > 1)"
             )
         why = "; ".join(facts)
-        for loss in ("huber", "log-cosh", "mae", "cauchy"):
+        for loss in ("huber", "log-cosh", "mae", "cauchy", "barron"):
             _add(cands, loss, why)
     if p.skewed_residuals:
         _add(cands, "mae", f"skewed residuals (skewness {p.residual_skewness:.2f}): the median")

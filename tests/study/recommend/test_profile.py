@@ -62,6 +62,7 @@ def test_imbalance_and_rules():
     # the logit-adjustment family (issue 18) joins for imbalance, and says why
     why = {c.loss: c.reason for c in plan.candidates}
     assert "imbalanced classes" in why["logit-adjusted-ce"] and "balanced-softmax" in why
+    assert "imbalanced classes" in why["ldam"]
     assert plan.metric == "balanced_accuracy"
 
 
@@ -86,4 +87,4 @@ def test_regression_outliers_bring_robust_losses():
     p = profile(load(df, "regress", target="y"), "regress")
     assert p.outlier_fraction > 0.01
     names = [c.loss for c in choose(p).candidates]
-    assert names[0] == "mse" and {"huber", "mae", "log-cosh", "cauchy"} <= set(names)
+    assert names[0] == "mse" and {"huber", "mae", "log-cosh", "cauchy", "barron"} <= set(names)
