@@ -108,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output folder (default: runs/<study name>)")
     run.add_argument("--seeds", type=_positive_int, help="override study.seeds")
     run.add_argument("--steps", type=_positive_int, help="override train.steps (generator steps)")
-    run.add_argument("--db", help="SQLite run store (default: <out>/../losslab.db)")
+    run.add_argument("--db", help="SQLite run store (default: <out>/../losslab.db: one "
+                     "store shared by the runs beside --out, so report/compare find them)")
     run.add_argument(
         "--resume", action="store_true", help="keep ensembles already stored for this study"
     )
@@ -237,7 +238,8 @@ def _add_probe_and_reproduce(sub: argparse._SubParsersAction) -> None:
                      help="generator steps (the paper: 400,000; default 1000, cut for time)")
     rep.add_argument("--seeds", type=_positive_int, help="override the paper's 10 seeds")
     rep.add_argument("--out", help="output folder (default: runs/<name>)")
-    rep.add_argument("--db", help="SQLite run store (default: <out>/../losslab.db)")
+    rep.add_argument("--db", help="SQLite run store (default: <out>/../losslab.db: one "
+                     "store shared by the runs beside --out)")
     rep.add_argument("--overwrite", action="store_true",
                      help="replace an earlier finished reproduction in --out")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -287,6 +289,9 @@ def _add_recommend(sub: argparse._SubParsersAction) -> None:
                      help="settings per candidate tried in the first round: its defaults "
                      "and N-1 draws of its learning rate (x0.1..x10) and main knob; each "
                      "candidate goes on with its best (default 3; 1 = defaults only)")
+    rec.add_argument("--losses", metavar="A,B,...",
+                     help="race these losses instead of the rules' choice (at least 2; "
+                     "`losslab list` shows the names)")
     rec.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_threads_option(rec)
     rec.set_defaults(func=_cmd_recommend)
@@ -322,6 +327,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
         seed=args.seed, drop_invalid=args.drop_invalid, drop_constant=args.drop_constant,
         schedule=schedule, tune=args.tune, progress=not args.quiet, on_profile=show,
         threads=args.threads,
+        losses=None if args.losses is None else args.losses.split(","),
     )
     print()
     print(result.text())

@@ -10,7 +10,9 @@ Every field and how it is computed:
   criterion** over :math:`K = 1..K_{max}` on the standardised columns (full
   covariances up to :data:`FULL_COVARIANCE_MAX_DIM` columns, diagonal above; at most
   :data:`GMM_ROWS` rows, drawn with the seed). The mixture's centres and component
-  spreads are kept for the mode metrics of the generative race;
+  spreads are kept for the mode metrics of the generative race; ``modes_caveat`` says
+  when the count is not a count of modes (:func:`modes_caveat`: at the search cap, high
+  dimension, overlapping components), and the mode metrics are then not meaningful;
 * ``discrete`` columns: at most :data:`DISCRETE_MAX_VALUES` distinct values;
   ``bounded`` columns: at least :data:`BOUNDARY_MASS` of the rows sit exactly
   at the column's minimum or maximum (clipping, censoring, a floor at 0);
@@ -53,6 +55,9 @@ PROFILE_ROWS = 500_000  # moments, outliers, regression residuals, distinct valu
 KNN_ROWS = 20_000  # the 5-fold 5-NN overlap estimate (superlinear in rows)
 KNN_MIN_PER_CLASS = 10
 FULL_COVARIANCE_MAX_DIM = 10
+MODE_CERTAINTY = 0.9
+"""Below this mean largest responsibility the mixture's components overlap (see
+:func:`modes_caveat`): its count is then not a count of modes."""
 DISCRETE_MAX_VALUES = 20
 BOUNDARY_MASS = 0.05
 ROBUST_Z = 3.5
@@ -105,6 +110,8 @@ class Profile:
     mode_spreads: list[float] = field(default_factory=list, repr=False)
     # rows each step used (the data has ``n``; see the module docstring)
     sample_sizes: dict[str, int] = field(default_factory=dict)
+    # why ``modes`` is not a count of modes (:func:`modes_caveat`); "" where it is one
+    modes_caveat: str = ""
 
     # -- facts the rules read ------------------------------------------------
     @property
@@ -183,6 +190,8 @@ class Profile:
         if self.dim > 12:
             out.append(f"  ... {self.dim - 12} more columns (all in profile.json)")
         out.append(f"  modes: {self.modes} ({self.modes_method})")
+        if self.modes_caveat:
+            out.append(f"    not a count of modes: {self.modes_caveat}")
         if self.discrete:
             out.append(
                 f"  discrete columns: {', '.join(self.discrete[:8])}"
@@ -252,12 +261,13 @@ def standardise(x: np.ndarray) -> np.ndarray:
 
 def estimate_modes(
     x: np.ndarray, seed: int = 0
-) -> tuple[int, str, dict[int, float], np.ndarray, np.ndarray]:
+) -> tuple[int, str, dict[int, float], np.ndarray, np.ndarray, str]:
     """Number of modes by BIC over Gaussian mixtures on the standardised ``x``.
 
-    Returns ``(K, method, {k: BIC}, centres [K, d], spreads [K])`` with centres in the
-    standardised units of ``x`` and each component's spread the root mean of its
-    covariance's diagonal.
+    Returns ``(K, method, {k: BIC}, centres [K, d], spreads [K], caveat)`` with centres in
+    the standardised units of ``x``, each component's spread the root mean of its
+    covariance's diagonal, and ``caveat`` (see :func:`modes_caveat`) empty where the
+    count can be read as a number of modes.
     """
     from sklearn.mixture import GaussianMixture
 
@@ -284,7 +294,37 @@ def estimate_modes(
         f"Gaussian mixture chosen by BIC over K = 1..{k_max}, {cov} covariances, "
         f"on {len(z)} standardised rows"
     )
-    return best, method, bics, gmm.means_, spreads
+    certainty = float(gmm.predict_proba(z).max(axis=1).mean())
+    caveat = modes_caveat(best, k_max, z.shape[1], certainty)
+    return best, method, bics, gmm.means_, spreads, caveat
+
+
+def modes_caveat(k: int, k_max: int, dim: int, certainty: float) -> str:
+    """Why a BIC mode count ``k`` is not a count of modes, or ``""`` where it can be read
+    as one. Three rules, each a sign that the mixture tiles the data rather than finds
+    its modes:
+
+    * **at the cap**: ``k == k_max >= 2`` -- the BIC wanted at least as many components
+      as were searched (curved or high-dimensional data need many Gaussians);
+    * **high dimension**: more than :data:`FULL_COVARIANCE_MAX_DIM` columns (diagonal
+      covariances: correlated columns look like extra components);
+    * **overlapping components**: ``K >= 2`` and the mean over rows of the largest
+      posterior responsibility (how surely each row belongs to one component) below
+      :data:`MODE_CERTAINTY` -- neighbouring Gaussians sharing one curved mass.
+    """
+    why = []
+    if k >= 2 and k == k_max:
+        why.append(f"the BIC chose the largest K searched ({k_max}), so {k} is a cap")
+    if dim > FULL_COVARIANCE_MAX_DIM and k >= 2:
+        why.append(f"{dim} columns with diagonal covariances")
+    if k >= 2 and certainty < MODE_CERTAINTY:
+        why.append(
+            f"the components overlap (mean assignment certainty {certainty:.2f} < "
+            f"{MODE_CERTAINTY})"
+        )
+    if not why:
+        return ""
+    return "; ".join(why) + ": a poor fit for separate modes (curved or high-dimensional data)"
 
 
 def breusch_pagan(features: np.ndarray, residuals: np.ndarray) -> float:
@@ -357,7 +397,7 @@ def profile(table: Table, task: str, seed: int = 0) -> Profile:
     with np.errstate(all="ignore"):
         skew = stats.skew(xs, axis=0)
         kurt = stats.kurtosis(xs, axis=0)
-    modes, method, bics, centers, spreads = estimate_modes(x, seed)
+    modes, method, bics, centers, spreads, caveat = estimate_modes(x, seed)
     sizes["modes"] = min(len(x), GMM_ROWS)
     discrete = [
         c
@@ -394,6 +434,7 @@ def profile(table: Table, task: str, seed: int = 0) -> Profile:
         mode_centers=np.asarray(centers).tolist(),
         mode_spreads=np.asarray(spreads).tolist(),
         sample_sizes=sizes,
+        modes_caveat=caveat,
     )
     if task == "classify":
         counts = np.bincount(table.y, minlength=len(table.classes))

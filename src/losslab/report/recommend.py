@@ -10,6 +10,8 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from losslab.report.html import CSS, html_table, loss_link, ranking_section
 
 if TYPE_CHECKING:
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def _cell(x: Any) -> str:
-    if x is None or (isinstance(x, float) and x != x):
+    if x is None or x is pd.NA or (isinstance(x, float) and x != x):
         return '<td class="num">—</td>'
     if isinstance(x, float):
         return f'<td class="num">{x:.4g}</td>'
@@ -51,7 +53,9 @@ def _profile_section(res: RecommendResult) -> str:
     table = html_table(["column", "mean", "std", "min", "max", "skewness", "excess kurtosis"], rows)
     facts = [
         f"{p.n} rows x {p.dim} columns",
-        f"modes: {p.modes} ({escape(p.modes_method)})",
+        f"modes: {p.modes} ({escape(p.modes_method)})"
+        + (f"; <strong>not a count of modes</strong>: {escape(p.modes_caveat)}"
+           if p.modes_caveat else ""),
         f"rows with a feature outlier (robust |z| &gt; 3.5): {p.feature_outlier_fraction:.1%}",
     ]
     if p.discrete:
@@ -116,7 +120,10 @@ def render(res: RecommendResult) -> str:
         f"<h2>Ranked table</h2><p>Score: <strong>{escape(res.metric)}</strong> — "
         f"{escape(res.plan.metric_reason)}. Finalists: mean and 95% CI over seeds on the test "
         "rows; candidates dropped earlier: their last round, on validation rows (shorter "
-        "training, not comparable with the finalists' numbers).</p>",
+        "training, not comparable with the finalists' numbers); baselines (stage "
+        "<em>baseline</em>): simple models fitted on each final seed's training rows and "
+        "scored on the same test rows; a finalist must beat every one to be recommended "
+        "(column <code>beats_baselines</code>).</p>",
         _table_section(res),
         ranking_section(res.ranking),
         _profile_section(res),

@@ -28,6 +28,17 @@ to the paradigm's preferred length, then more seeds (power for the paired tests)
 to a cap, then more steps up to a cap. With the caps reached the race ends early:
 more would not change the evidence much.
 
+Supervised members stop early (:class:`~losslab.train.supervised.BestCheckpoint`): their
+own loss on the validation rows is evaluated every ``steps / 20`` steps (at least 10), a
+member stops after :data:`PATIENCE` (5) evaluations without a lower one, and the
+checkpoint with the lowest validation loss is the one scored -- on validation rows in
+screening rounds, on test rows in the final round. A network that overfits a few hundred
+rows is then judged at its best, not after it has memorised them.
+
+The simple models of :mod:`losslab.study.baselines` are fitted on the final seeds'
+training rows and scored on the same test rows; they run just before the final round is
+sized (on as many seeds as it may have), so their time comes out of its share.
+
 Members of different candidates with the same seed share data, splits, initial
 weights and noise (:mod:`losslab.rng`), so the final comparison is paired by seed.
 A schedule (steps and seeds per round) can be replayed exactly: the same data, seed
@@ -39,7 +50,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -84,6 +95,9 @@ EVAL_SAMPLES = 500  # generated samples per member, scored against held-out rows
 HELDOUT_ROWS = 2000  # at most this many held-out rows per score
 HIDDEN = 64
 MAX_GROWTH = 8  # steps grow at most this much per round: a guard against a bad estimate
+EARLY_STOP_EVALS = 20  # validation evaluations per supervised run (every steps/20 steps,
+EARLY_STOP_MIN_EVERY = 10  # at least 10 apart)
+PATIENCE = 5  # evaluations without a lower validation loss before a member stops
 PLAN_SAFETY = 0.75  # screening rounds plan on this share of the time left: the cost
 # model is refitted after each round, and a round that overruns would starve the final
 
@@ -347,9 +361,13 @@ class Race:
         alive = cands
         race_start = time.perf_counter()
         search: dict[str, dict[str, Any]] = {}
+        baselines: list[dict[str, Any]] = []
         for r, n in enumerate(per):
             final = r == len(per) - 1
             alive = self._settings(alive) if r == 0 and not final else alive[:n]
+            if final:  # before the final round is sized, so that its time is not overrun
+                most = self.schedule[r][1] if self.schedule else self.settings.max_seeds
+                baselines = self.baselines(list(range(most)))
             steps, seeds = self._size(r, per, alive, rounds)
             rnd = Round(r, steps, seeds, list(alive), final, "test" if final else "validation")
             if self.on_round is not None:
@@ -362,7 +380,7 @@ class Race:
                     order, search = self._keep_best_settings(rnd, order)
                 rnd.kept = order[: per[r + 1]]
                 alive = rnd.kept
-        baselines = self.baselines(list(range(rounds[-1].seeds)))
+        baselines = [m for m in baselines if m["seed"] < rounds[-1].seeds]
         return RaceResult(
             rounds, self.notes, time.perf_counter() - race_start, search, baselines,
             self.settings.min_final_steps, self.schedule is not None,
@@ -589,7 +607,13 @@ class Race:
             optimizer=None,
             losses=[self._entry(label) for label in rnd.candidates],
         )
-        return plan(config)
+        tasks = plan(config)
+        if self.task == "generate":
+            return tasks
+        # early stopping (:class:`~losslab.train.supervised.BestCheckpoint`): each member's
+        # validation loss every steps/20 steps; its best checkpoint is what is scored
+        every = max(EARLY_STOP_MIN_EVERY, rnd.steps // EARLY_STOP_EVALS)
+        return [replace(t, eval_every=every, patience=PATIENCE) for t in tasks]
 
     def _entry(self, label: str) -> LossEntry:
         """A candidate (or round-0 setting) as a study's loss entry, with its knobs and
@@ -626,11 +650,13 @@ class Race:
             out["metrics"] = sample_metrics(gen, rows[:HELDOUT_ROWS], self.centers, self.mode_std)
         elif rnd.final:
             out["metrics"] = dict(row["metrics"])
-        else:
+        else:  # the validation metrics of the checkpoint early stopping restored
+            ck = row["checkpoints"]
+            losses = np.asarray(ck.get("val_loss", []), dtype=float)
+            losses = np.where(np.isfinite(losses), losses, np.inf)
+            at = int(np.argmin(losses)) if len(losses) and np.isfinite(losses).any() else -1
             out["metrics"] = {
-                k.removeprefix("val_"): v[-1]
-                for k, v in row["checkpoints"].items()
-                if k.startswith("val_") and v
+                k.removeprefix("val_"): v[at] for k, v in ck.items() if k.startswith("val_") and v
             }
         if not all(np.isfinite(v) for v in out["metrics"].values()):
             out["metrics"] = {k: v for k, v in out["metrics"].items() if np.isfinite(v)}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,13 @@ from losslab.data.files import load
 from losslab.data.profile import Profile, profile
 from losslab.errors import BadInput
 from losslab.outputs import check_out_dir
-from losslab.study.candidates import choose, generative_losses
+from losslab.study.candidates import (
+    GENERATIVE_FAMILIES,
+    Candidate,
+    Plan,
+    choose,
+    generative_losses,
+)
 from losslab.study.config import MAX_SEED
 from losslab.study.race import SEARCH_SETTINGS, Race, check_width, set_threads
 from losslab.study.recommendation import RecommendResult, build
@@ -53,6 +60,7 @@ def recommend(
     tune: int = SEARCH_SETTINGS,
     progress: bool = False,
     on_profile: Callable[[Profile], Any] | None = None,
+    losses: list[str] | None = None,
     threads: int | None = None,
 ) -> RecommendResult:
     """Profile ``data``, race the candidate losses for ``task`` and recommend one.
@@ -65,7 +73,9 @@ def recommend(
     (the budget then only bounds nothing: the schedule is followed). ``tune``: settings
     per candidate tried in the first screening round (its defaults, and its learning rate
     and main knob drawn at random; 1 = defaults only); each candidate goes on with its
-    best, so the finalists are compared tuned, not at their papers' defaults. ``threads``:
+    best, so the finalists are compared tuned, not at their papers' defaults. ``losses``
+    (``--losses A,B``): race these registered losses instead of the rules' choice (at least
+    2, each fitting the task). ``threads``:
     torch threads (``--threads``; default one, see :func:`~losslab.study.race.set_threads`).
     Bad input raises
     :class:`~losslab.errors.BadInput` with one line naming the problem.
@@ -97,6 +107,8 @@ def recommend(
         if on_profile is not None:
             on_profile(prof)
         plan = choose(prof)
+        if losses is not None:
+            plan = chosen_losses(plan, prof, losses)
         bar = _Bar(budget, started) if progress else None
         race = Race(
             table,
@@ -124,6 +136,39 @@ def recommend(
         return result
     finally:
         torch.set_num_threads(before)
+
+
+def chosen_losses(plan: Plan, prof: Profile, names: list[str]) -> Plan:
+    """``plan`` racing ``names`` (``--losses``) instead of the rules' candidates; a name
+    the rules chose keeps its reason. Bad input: an unknown name, a loss of another task,
+    a binary loss on more than 2 classes, a count loss on targets that are not counts,
+    fewer than 2 names."""
+    from losslab.losses import all_losses
+
+    names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if len(names) < 2:
+        raise BadInput(f"--losses {','.join(names)}: name at least 2 losses to race")
+    families = {"classify": ("classification",), "regress": ("regression",)}.get(
+        prof.task, GENERATIVE_FAMILIES
+    )
+    known = {s.name: s for f in families for s in all_losses(f)}
+    by_rule = {c.loss: c for c in plan.candidates}
+    cands = []
+    for name in names:
+        spec = known.get(name)
+        if spec is None:
+            why = "unknown loss" if name not in {s.name for s in all_losses()} else (
+                f"not a loss for --task {prof.task}"
+            )
+            raise BadInput(f"--losses {name}: {why} (`losslab list` shows the losses)")
+        if spec.training.get("binary") and len(prof.classes) != 2:
+            raise BadInput(f"--losses {name}: a binary loss; the target has "
+                           f"{len(prof.classes)} classes")
+        if spec.training.get("targets") == "non-negative" and not prof.counts:
+            raise BadInput(f"--losses {name}: needs count targets (non-negative integers)")
+        cands.append(by_rule.get(name) or Candidate(name, spec.family, "chosen with --losses"))
+    rules = (*plan.rules, "--losses: raced " + ", ".join(names) + " instead of the rules' choice")
+    return replace(plan, candidates=tuple(cands), rules=rules)
 
 
 class _Bar:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from losslab.data.profile import Profile
 from losslab.losses import get_loss
+from losslab.metrics.direction import UNRANKED
 from losslab.report.html import catalogue_href, fmt_p
 from losslab.report.stats import (
     MIN_PAIRS,
@@ -213,7 +214,9 @@ def build(
       test rows: then no neural loss is recommended and the loss of the simple model is.
     """
     final = race.rounds[-1]
-    metrics = [plan.metric] + [m for m in plan.secondary if m != plan.metric]
+    metrics = [plan.metric] + [
+        m for m in plan.secondary if m != plan.metric and m not in UNRANKED
+    ]  # coverage has no better direction: shown in the table, never ranked
     ranked = ranking(final.members, metrics)
     primary = [e for e in ranked if e["metric"] == plan.metric]
     decided = verdict(primary)
@@ -469,10 +472,17 @@ def _reasons(
         )
     if task == "generate" and profile.multimodal:
         modes = {e["loss"]: e["mean"] for e in ranked if e["metric"] == "modes"}
-        reasons.append(
-            f"modes captured of the {profile.modes} found: "
-            + ", ".join(f"{k} {_f(v)}" for k, v in modes.items())
-        )
+        if profile.modes_caveat:  # "10 of 10 captured" would follow from the fit, not the data
+            reasons.append(
+                f"modes captured, high-quality fraction and reverse KL are not meaningful "
+                f"here: the profile's {profile.modes} components are not modes "
+                f"({profile.modes_caveat}); judge by {plan.metric} and the samples"
+            )
+        else:
+            reasons.append(
+                f"modes captured of the {profile.modes} found: "
+                + ", ".join(f"{k} {_f(v)}" for k, v in modes.items())
+            )
     out = [r for r in race.rounds[:-1] for c in r.candidates if c not in r.kept]
     if race.rounds[:-1] and out:
         reasons.append(

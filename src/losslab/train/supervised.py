@@ -90,6 +90,8 @@ class SupervisedTask:
     record_every: int
     members: tuple[SupervisedMember, ...]
     device: str = "cpu"
+    # early stopping (off when None): see :class:`BestCheckpoint`
+    patience: int | None = None
 
 
 def output_width(loss: str, dataset: SupervisedDataset) -> int:
@@ -265,7 +267,10 @@ def train_supervised(
     alive = divergence.alive
     rec = Recorder(task.steps, task.record_every, S)
     evaluator = _Evaluator(task, net, groups, data)
-    evaluator.evaluate(0, alive)
+    val_loss = evaluator.evaluate(0, alive)
+    best = None if task.patience is None else BestCheckpoint(params, task.patience)
+    if best is not None:
+        best.update(0, val_loss)
 
     idx = torch.zeros(0)
     B = task.batch_size
@@ -279,7 +284,7 @@ def train_supervised(
         out = net(data.x_train[rows, batch])
         loss = _loss(groups, out, data.y_train[rows, batch], data, (step - 1) / task.steps)
         grads = torch.autograd.grad(torch.where(alive, loss, 0).sum(), params)
-        opt.step(grads, alive)
+        opt.step(grads, alive if best is None else alive & ~best.stopped)
         loss = loss.detach()
 
         divergence.check(step, loss)
@@ -288,15 +293,57 @@ def train_supervised(
             grad_norm = torch.stack([g.pow(2).flatten(1).sum(1) for g in grads]).sum(0).sqrt()
             rec.record(step, loss=loss, grad_norm=grad_norm)
         if step % task.eval_every == 0 or step == task.steps:
-            evaluator.evaluate(step, alive)
+            val_loss = evaluator.evaluate(step, alive)
+            if best is not None:
+                best.update(step, val_loss)
         if progress is not None:
             progress(1)
 
+    if best is not None:
+        best.restore()
     final = evaluator.test_metrics(alive)
     return member_results(
         members, divergence, rec, evaluator.steps, evaluator.member_checkpoints,
         lambda s: final[s],
     )
+
+
+class BestCheckpoint:
+    """Validation-based early stopping, per member (opt-in: ``SupervisedTask.patience``).
+
+    At every evaluation (step 0, every ``eval_every`` steps, the last step) each member's
+    own loss on the validation split is compared with its lowest so far; where it is
+    lower, the member's parameters are copied aside. A member whose validation loss has
+    not improved for ``patience`` evaluations in a row stops training (its updates are
+    masked, like a diverged member's). At the end every member's parameters at its lowest
+    validation loss are restored, and the test metrics are those of that checkpoint.
+    A non-finite validation loss never counts as an improvement.
+    """
+
+    def __init__(self, params: list[torch.Tensor], patience: int):
+        self.params, self.patience = params, int(patience)
+        self.saved = [p.detach().clone() for p in params]
+        n, dev = params[0].shape[0], params[0].device
+        self.best = torch.full((n,), float("inf"), dtype=torch.float64, device=dev)
+        self.best_step = torch.zeros(n, dtype=torch.long, device=dev)
+        self.since = torch.zeros(n, dtype=torch.long, device=dev)
+        self.stopped = torch.zeros(n, dtype=torch.bool, device=dev)
+
+    @torch.no_grad()
+    def update(self, step: int, val_loss: torch.Tensor) -> None:
+        v = val_loss.to(self.best)
+        better = torch.isfinite(v) & (v < self.best) & ~self.stopped
+        for p, keep in zip(self.params, self.saved, strict=True):
+            keep[better] = p[better]
+        self.best = torch.where(better, v, self.best)
+        self.best_step = torch.where(better, step, self.best_step)
+        self.since = torch.where(better, 0, self.since + 1)
+        self.stopped |= self.since >= self.patience
+
+    @torch.no_grad()
+    def restore(self) -> None:
+        for p, keep in zip(self.params, self.saved, strict=True):
+            p.copy_(keep)
 
 
 class _Evaluator:
@@ -359,13 +406,16 @@ class _Evaluator:
             return np.stack([np.zeros_like(out[:, 0]), out[:, 0]], axis=1)
         return out
 
-    def evaluate(self, step: int, alive: torch.Tensor) -> None:
+    def evaluate(self, step: int, alive: torch.Tensor) -> torch.Tensor:
+        """Record the validation metrics at ``step``; returns each member's loss on the
+        validation split ``[S]``."""
         rows, loss, _ = self._metrics(self.data.x_val, self.data.y_val, alive, None)
         for s, row in enumerate(rows):
             if row:
                 rows[s] = {"val_loss": float(loss[s]), **{f"val_{k}": v for k, v in row.items()}}
         self.steps.append(step)
         self.values.append(rows)
+        return loss.detach()
 
     def test_metrics(self, alive: torch.Tensor) -> list[dict[str, float]]:
         val_var = None

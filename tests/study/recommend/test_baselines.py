@@ -106,6 +106,8 @@ def test_diabetes_shows_the_linear_baseline_and_recommends_only_what_beats_it(tm
     if min(r["mean"] for r in finals) > ridge:
         assert "no neural loss beats a linear model" in summary["recommendation"]
         assert "Choose the loss for the linear model: mse" in summary["recommendation"]
+    # coverage has no better direction: in the table, never ranked
+    assert "coverage" in table[0] and all(e["metric"] != "coverage" for e in summary["ranking"])
     # ranks and steps are whole numbers in table.csv
     csv = (out / "table.csv").read_text().splitlines()
     assert csv[1].startswith("1,") and ",300," in csv[1]
