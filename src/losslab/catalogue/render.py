@@ -201,15 +201,34 @@ def _knob_list(knobs: list[str]) -> str:
     return f"{len(knobs)} knobs" if knobs else "-"
 
 
+LIST_WHY_MIN = 40
+"""Narrower than this, the "why" column of ``losslab list`` moves under each row."""
+
+
 def list_table(specs: Sequence[LossSpec], width: int = 110) -> str:
-    """``name | family | knobs | why`` for ``losslab list``, one loss a line, ``width`` wide."""
+    """``name | family | knobs | why`` for ``losslab list``, one loss a line, ``width`` wide.
+
+    Where the why column would get fewer than :data:`LIST_WHY_MIN` characters (an
+    80-column terminal), each loss's why goes on its own indented lines under its row,
+    wrapped to ``width``, so no sentence is cut to a few words."""
     rows = []
     for spec in specs:
         knobs = [f"{n}={knob_default(k)}" for n, k in spec.card.hyperparameters.items()]
         rows.append([spec.name, spec.family, _knob_list(knobs), first_sentence(spec.card.why)])
     header = ["name", "family", "knobs", "why"]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
-    room = max(width - sum(widths) - 3 * 3, 24)
+    room = width - sum(widths) - 3 * 3
+    if room < LIST_WHY_MIN:
+        import textwrap
+
+        fmt = " | ".join(f"{{:{w}}}" for w in widths)
+        lines = [fmt.format(*header[:3]), "    why (the first sentence of the card's)"]
+        lines.append("-+-".join("-" * w for w in widths))
+        for r in rows:
+            lines.append(fmt.format(*r[:3]))
+            lines += textwrap.wrap(r[3], max(width, 30), initial_indent="    ",
+                                   subsequent_indent="    ")
+        return "\n".join(line.rstrip() for line in lines) + "\n"
     fmt = " | ".join(f"{{:{w}}}" for w in widths) + " | {}"
     lines = [fmt.format(*header), "-+-".join("-" * w for w in [*widths, min(room, 40)])]
     lines += [fmt.format(*r[:3], truncate(r[3], room)) for r in rows]

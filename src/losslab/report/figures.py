@@ -53,12 +53,22 @@ def mean_std(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.nanmean(v, axis=0), np.nanstd(v, axis=0)
 
 
-def _band(ax, steps, values, label: str, color=None, log: bool = False) -> bool:
-    """Draw mean line and +-1 std band; False (nothing drawn) if there is no finite value."""
+FRACTIONS = {"d_accuracy", "high_quality"}
+"""Curves that are fractions: their +-1 std band is clipped to [0, 1], where they live."""
+
+
+def _band(
+    ax, steps, values, label: str, color=None, log: bool = False,
+    bounds: tuple[float, float] | None = None,
+) -> bool:
+    """Draw mean line and +-1 std band (clipped to ``bounds`` when given); False (nothing
+    drawn) if there is no finite value."""
     mean, std = mean_std(values)
     if not np.any(np.isfinite(mean)):
         return False
     lo, hi = mean - std, mean + std
+    if bounds is not None:
+        lo, hi = np.clip(lo, *bounds), np.clip(hi, *bounds)
     if log:
         positive = mean[np.isfinite(mean) & (mean > 0)]
         floor = positive.min() * 0.1 if positive.size else 1e-12
@@ -215,7 +225,10 @@ def plot_compare(path: Path, per_loss: Mapping[str, Mapping[str, Mapping[str, Cu
             curve = data.get(group, {}).get(name)
             if curve is not None:
                 color = colors[i % len(colors)]
-                drawn |= _band(ax, curve[0], curve[1], label, color=color, log=log)
+                bounds = (0.0, 1.0) if name in FRACTIONS else None
+                drawn |= _band(
+                    ax, curve[0], curve[1], label, color=color, log=log, bounds=bounds
+                )
         if drawn:
             if log:
                 ax.set_yscale("log")
@@ -274,7 +287,10 @@ def plot_histograms(
     n = len(panels)
     ncols = min(3, n)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.3 * nrows), squeeze=False)
+    # one x and one y range for every panel, so the panels compare at a glance
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(4.2 * ncols, 3.3 * nrows), squeeze=False, sharex=True, sharey=True
+    )
     for ax, (label, (reference, generated)) in zip(axes.flat, panels.items(), strict=False):
         ref, gen = _finite_1d(reference), _finite_1d(generated)
         if ref.size:

@@ -36,8 +36,10 @@ def plot_scatter_checkpoints(
     """``samples[loss][step]``: generated points ``[n, 2]`` of one seed at each checkpoint."""
     losses = list(samples)
     steps = sorted({s for per in samples.values() for s in per})
+    # at least 6.4 in wide, so the title fits with 2 or 3 checkpoints
+    width = max(1.9 * len(steps), 6.4)
     fig, axes = plt.subplots(
-        len(losses), len(steps), figsize=(1.9 * len(steps), 1.9 * len(losses)), squeeze=False
+        len(losses), len(steps), figsize=(width, 1.9 * len(losses)), squeeze=False
     )
     xlim, ylim = _limits(reference)
     ref = reference[:1000]
@@ -57,7 +59,9 @@ def plot_scatter_checkpoints(
                 ax.set_title(f"step {step}", fontsize=9)
             if j == 0:
                 ax.set_ylabel(loss, fontsize=9)
-    fig.suptitle("Generated samples (red, seed 0) over real data (grey) during training")
+    fig.suptitle(
+        "Generated samples (red, seed 0) over real data (grey) during training", fontsize=10
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -109,7 +113,10 @@ def plot_final_samples(
     losses = list(generated)
     cols = min(4, len(losses))
     rows = -(-len(losses) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows), squeeze=False)
+    # one range for every panel (shared axes, with ticks), set from the real data
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(3.2 * cols, 3.2 * rows), squeeze=False, sharex=True, sharey=True
+    )
     xlim, ylim = _limits(reference)
     ref = reference[:1000]
     for ax, loss in zip(axes.flat, losses, strict=False):
@@ -123,11 +130,13 @@ def plot_final_samples(
             ax.set_title(loss, fontsize=10)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.tick_params(labelsize=8)
     for ax in list(axes.flat)[len(losses) :]:
         ax.axis("off")
-    fig.suptitle("Samples at the end of training (red, seed 0 of each loss) over real data (grey)")
+    fig.suptitle(
+        "Samples at the end of training (red, seed 0 of each loss) over real data (grey)",
+        fontsize=11,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

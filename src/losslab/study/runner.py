@@ -51,6 +51,12 @@ def _checkpoint_file(folder: Path, first_member: int) -> Path:
     return folder / f"ensemble-{first_member}.pt"
 
 
+def _remove_if_empty(folder: Path) -> None:
+    """Remove ``folder`` when it holds nothing (a folder with anything in it stays)."""
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+
+
 def _with_checkpoints(tasks: list[Any], folder: Path, resume: bool) -> list[Any]:
     """Adversarial ensembles checkpoint into ``folder`` (kept only with ``resume``), so a
     study killed mid-training continues from its last checkpoint. A checkpoint carries
@@ -239,6 +245,7 @@ def _train_members(
             store.write_members(study_id, rows)
             # the ensemble is safely stored: its checkpoint is no longer needed
             _checkpoint_file(out_dir / "checkpoints", rows[0]["idx"]).unlink(missing_ok=True)
+    _remove_if_empty(out_dir / "checkpoints")  # every ensemble stored: no empty folder left
     wanted = {m.index for m in members}
     return {
         m["index"]: {"status": m["status"], "metrics": m["metrics"]}
