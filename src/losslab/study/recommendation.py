@@ -496,9 +496,10 @@ def _reasons(
         )
     href = catalogue_href(best)
     why = get_loss(best).card.why
-    reasons.append(
-        f"catalogue: {best}: {why}" + (f" ({href}; `losslab explain {best}`)" if href else "")
-    )
+    # the built catalogue only where it exists (`losslab docs` writes it); the card always
+    page = f"{href.split('#')[0]}" if href else None
+    where = f"{href}; " if page and Path(page).is_file() else ""
+    reasons.append(f"catalogue: {best}: {why} ({where}`losslab explain {best}`)")
     return reasons
 
 

@@ -113,9 +113,12 @@ def test_diabetes_shows_the_linear_baseline_and_recommends_only_what_beats_it(tm
     assert csv[1].startswith("1,") and ",300," in csv[1]
 
 
-def test_a_short_final_round_names_no_winner():
+def test_a_short_final_round_names_no_winner(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no docs/site here: the reasons must not link to it
     df = load_iris(as_frame=True).frame
     res = recommend(df, task="classify", target="target", schedule=[(30, 2), (60, 3)])
+    card = next(r for r in res.reasons if r.startswith("catalogue:"))
+    assert "docs/site" not in card and "`losslab explain " in card
     assert res.winner is None and res.tied == []
     assert res.recommendation.startswith("No recommendation: the race was too short")
     assert "fewer than the 300" in res.recommendation and "--budget of about" in res.recommendation
