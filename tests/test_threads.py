@@ -131,7 +131,7 @@ def test_run_records_and_prints_the_choice_and_restores_threads(tmp_path, capsys
     assert main(["run", str(config), "--out", str(tmp_path / "a")]) == 0
     out = capsys.readouterr().out
     summary = json.loads((tmp_path / "a" / "summary.json").read_text())
-    assert summary["threads"]["torch"] == 1 and "small networks" in summary["threads"]["reason"]
+    assert summary["threads"] == 1 and "small networks" in summary["threads_reason"]
     assert out.splitlines()[0].startswith("torch threads: 1 (small networks")
     assert torch.get_num_threads() == before
 
@@ -139,7 +139,7 @@ def test_run_records_and_prints_the_choice_and_restores_threads(tmp_path, capsys
                  "--threads", "3"]) == 0
     assert "torch threads" not in capsys.readouterr().out  # --quiet: not printed
     summary = json.loads((tmp_path / "b" / "summary.json").read_text())
-    assert summary["threads"] == {"torch": 3, "reason": "--threads"}
+    assert summary["threads"] == 3 and summary["threads_reason"] == "--threads"
     assert torch.get_num_threads() == before
 
 

@@ -410,7 +410,8 @@ def build_report(
     "reason", "metrics"}], "ranking": [...], "verdicts": {metric: ...},
     "diagnoses": [...], "figures": [{"file", "caption"}]}`` with non-finite numbers
     as ``None`` (summary.json is strict JSON). ``threads``: the run's torch threads and
-    why (:meth:`losslab.threads.ThreadChoice.record`), kept under ``"threads"``.
+    why (:meth:`losslab.threads.ThreadChoice.record`), kept as ``"threads"`` (the int)
+    and ``"threads_reason"``.
     """
     out_dir = Path(out_dir)
     fig_dir = out_dir / "figures"
@@ -472,7 +473,12 @@ def build_report(
             "notes": _dataset_notes(study["config"]),
             "baselines": baselines_summary(shown),
             "intervals": INTERVAL_NOTE,
-            **({"threads": threads} if threads is not None else {}),
+            # DESIGN.md's contract: "threads" is the int; the sentence sits beside it
+            **(
+                {"threads": threads["torch"], "threads_reason": threads["reason"]}
+                if threads is not None
+                else {}
+            ),
         }
     )
     text = json.dumps(summary, indent=2, allow_nan=False)
