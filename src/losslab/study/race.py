@@ -509,7 +509,7 @@ class Race:
             t = max(t, min(cap, self.steps_for(left, alive, seeds)))
         if t < prev and self.predict(alive, prev, seeds) <= 1.1 * left:
             t = prev  # never judge the finalists on shorter runs than the rung before
-        elif t < prev:
+        elif int(max(t, s.min_steps)) < prev:  # (never "30 steps, fewer than the 30")
             self.notes.append(
                 f"the budget ran short: the final round trained {int(max(t, s.min_steps))} "
                 f"steps, fewer than the {prev} of the round before"

@@ -152,3 +152,18 @@ def test_a_reason_naming_one_metric_shows_the_others_that_disagree():
     ]
     words = _disagreements("gaussian-nll", "mse", ranked)
     assert words == ["nll (lower is better): gaussian-nll 175.4 vs mse 1.41"]
+
+
+def test_notes_never_say_fewer_steps_than_an_equal_number():
+    """The issue saw "the final round trained 30 steps, fewer than the 30 of the round
+    before"; a 10 s budget on iris makes the race run short."""
+    import re
+
+    df = load_iris(as_frame=True).frame
+    res = recommend(df, task="classify", target="target", budget=10)
+    for note in res.race.notes:
+        m = re.search(r"trained (\d+) steps, fewer than the (\d+)", note)
+        if m:
+            assert int(m.group(1)) < int(m.group(2)), note
+    final = res.race.rounds[-1].steps
+    assert final >= 300 or res.recommendation.startswith("No recommendation: the race was too")
