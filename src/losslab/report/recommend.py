@@ -10,6 +10,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from losslab.report.html import CSS, html_table, loss_link, ranking_section
@@ -110,7 +111,60 @@ def _race_section(res: RecommendResult) -> str:
     )
 
 
-def render(res: RecommendResult) -> str:
+def write_figures(folder: Path, res: RecommendResult) -> list[tuple[str, str]]:
+    """The figures of a recommendation in ``folder``, as ``(file name, caption)``:
+
+    * generative: each finalist's samples (seed 0) over the held-out test rows they were
+      scored against (``samples_final.png``; 2-D scatter, 1-D histograms; the first two
+      columns of wider data), in the standardised units the race trains in;
+    * supervised: each finalist's own loss on the validation rows over training, mean and
+      band over the final seeds (``validation_curves.png``): where it turns up, the network
+      overfits, and early stopping scored the checkpoint at its lowest point.
+    """
+    from losslab.report import figures as fig
+    from losslab.report.figures2d import plot_final_samples
+
+    race = res.race
+    out: list[tuple[str, str]] = []
+    folder.mkdir(parents=True, exist_ok=True)
+    if race.samples and race.reference is not None:
+        ref = np.asarray(race.reference, dtype=np.float64)
+        gen = {k: np.asarray(v, dtype=np.float64) for k, v in race.samples.items()}
+        path = folder / "samples_final.png"
+        if ref.ndim == 1 or ref.shape[1] == 1:
+            fig.plot_histograms(path, {k: (ref, v) for k, v in gen.items()})
+        else:
+            plot_final_samples(path, ref[:, :2], {k: v[:, :2] for k, v in gen.items()})
+        out.append((path.name, "Each finalist's generated samples (red, seed 0) over the "
+                    "held-out test rows (grey), standardised units" +
+                    ("; the first two columns" if ref.ndim == 2 and ref.shape[1] > 2 else "")))
+    curves = {k: v for k, v in race.curves.items() if v[1]}
+    if curves:
+        panels = [
+            (loss, "own loss on validation rows",
+             [(loss, (np.asarray(steps), np.asarray(vals)))], False)
+            for loss, (steps, vals) in curves.items()
+        ]
+        path = folder / "validation_curves.png"
+        fig.plot_panels(path, "Finalists: validation loss over training", panels)
+        out.append((path.name, "Each finalist's own loss on the validation rows over the "
+                    "final round (mean over seeds, shaded ±1 std); the scored checkpoint is "
+                    "each member's lowest point (early stopping)"))
+    return out
+
+
+def _figures_section(figures: list[tuple[str, str]]) -> str:
+    if not figures:
+        return ""
+    items = "".join(
+        f'<figure><img src="figures/{escape(name)}" alt="{escape(caption)}" '
+        f'style="max-width:100%"><figcaption>{escape(caption)}</figcaption></figure>'
+        for name, caption in figures
+    )
+    return f"<h2>Figures</h2>{items}"
+
+
+def render(res: RecommendResult, figures: list[tuple[str, str]] | None = None) -> str:
     name = escape(res.profile.source)
     reasons = "".join(f"<li>{escape(r)}</li>" for r in res.reasons)
     body = [
@@ -125,6 +179,7 @@ def render(res: RecommendResult) -> str:
         "scored on the same test rows; a finalist must beat every one to be recommended "
         "(column <code>beats_baselines</code>).</p>",
         _table_section(res),
+        _figures_section(figures or []),
         ranking_section(res.ranking),
         _profile_section(res),
         _race_section(res),
@@ -138,6 +193,8 @@ def render(res: RecommendResult) -> str:
 
 
 def write_report(path: Path, res: RecommendResult) -> Path:
+    """``report.html`` at ``path``, its figures in ``figures/`` beside it."""
     path = Path(path)
-    path.write_text(render(res), encoding="utf-8")
+    figures = write_figures(path.parent / "figures", res)
+    path.write_text(render(res, figures), encoding="utf-8")
     return path

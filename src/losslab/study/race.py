@@ -156,6 +156,12 @@ class RaceResult:
     baselines: list[dict[str, Any]] = field(default_factory=list)
     min_final_steps: int = 0  # see :class:`Settings`
     replayed: bool = False  # a --schedule was followed (the budget sized nothing)
+    # for the report's figures (not in summary.json): the final round's validation-loss
+    # curves per finalist (supervised: (checkpoint steps, [seeds x checkpoints])) and its
+    # seed-0 samples with the held-out rows they were scored against (generative)
+    curves: dict[str, tuple[list[int], list[list[float]]]] = field(default_factory=dict)
+    samples: dict[str, Any] = field(default_factory=dict)
+    reference: Any = None
 
     @property
     def schedule(self) -> list[tuple[int, int]]:
@@ -294,6 +300,8 @@ class Race:
         self.k = self.settings.prior_unit_s * self.width
         self.e = self.settings.prior_eval_s
         self.notes: list[str] = []
+        self.curves: dict[str, tuple[list[int], list[list[float]]]] = {}
+        self.samples: dict[str, Any] = {}
         self._prepare()
 
     # -- data ---------------------------------------------------------------
@@ -384,6 +392,8 @@ class Race:
         return RaceResult(
             rounds, self.notes, time.perf_counter() - race_start, search, baselines,
             self.settings.min_final_steps, self.schedule is not None,
+            self.curves, self.samples,
+            self.split.test[:HELDOUT_ROWS] if self.task == "generate" else None,
         )
 
     def baselines(self, seeds: list[int]) -> list[dict[str, Any]]:
@@ -642,6 +652,8 @@ class Race:
             for k in ("loss", "registry_name", "seed", "status", "reason", "diverged_step")
         }
         out["metrics"] = {}
+        if rnd.final:
+            self._keep_for_figures(row)
         if row["status"] != "ok":
             return out
         if self.task == "generate":
@@ -661,6 +673,21 @@ class Race:
         if not all(np.isfinite(v) for v in out["metrics"].values()):
             out["metrics"] = {k: v for k, v in out["metrics"].items() if np.isfinite(v)}
         return out
+
+    def _keep_for_figures(self, row: dict[str, Any]) -> None:
+        """A final member's validation-loss curve (supervised) or seed-0 samples
+        (generative), for the report's figures."""
+        loss = row["loss"]
+        if self.task == "generate":
+            gen = (row.get("samples") or {}).get("generated")
+            if row["seed"] == 0 and row["status"] == "ok" and gen is not None:
+                self.samples[loss] = np.asarray(gen)
+            return
+        val = (row.get("checkpoints") or {}).get("val_loss")
+        if val:
+            steps, per_seed = self.curves.setdefault(loss, (list(row["checkpoint_steps"]), []))
+            if len(val) == len(steps):
+                per_seed.append([float(v) for v in val])
 
     def _order(self, rnd: Round) -> list[str]:
         """Candidates best first by their mean held-out score (no score: last)."""

@@ -106,6 +106,9 @@ def test_diabetes_shows_the_linear_baseline_and_recommends_only_what_beats_it(tm
     if min(r["mean"] for r in finals) > ridge:
         assert "no neural loss beats a linear model" in summary["recommendation"]
         assert "Choose the loss for the linear model: mse" in summary["recommendation"]
+    # the report's figures: each finalist's validation curve, embedded in report.html
+    assert (out / "figures" / "validation_curves.png").is_file()
+    assert 'src="figures/validation_curves.png"' in (out / "report.html").read_text()
     # coverage has no better direction: in the table, never ranked
     assert "coverage" in table[0] and all(e["metric"] != "coverage" for e in summary["ranking"])
     # ranks and steps are whole numbers in table.csv
@@ -167,3 +170,19 @@ def test_notes_never_say_fewer_steps_than_an_equal_number():
             assert int(m.group(1)) < int(m.group(2)), note
     final = res.race.rounds[-1].steps
     assert final >= 300 or res.recommendation.startswith("No recommendation: the race was too")
+
+
+def test_generative_report_shows_the_finalists_samples_and_the_gaussian_baselines(
+    tmp_path, ring
+):
+    out = tmp_path / "out"
+    res = recommend(ring(600), task="generate", schedule=[(20, 2), (40, 3)], tune=1,
+                    losses=["ddpm-eps", "nonsaturating-bce"], out=out)
+    assert set(res.race.samples) <= {"ddpm-eps", "nonsaturating-bce"} and res.race.samples
+    assert (out / "figures" / "samples_final.png").is_file()
+    assert 'src="figures/samples_final.png"' in (out / "report.html").read_text()
+    stages = dict(zip(res.table["loss"], res.table["stage"], strict=True))
+    assert stages["baseline: gaussian"].startswith("baseline")
+    assert stages["baseline: gmm-8"].startswith("baseline")
+    # 40 steps: far under the 1,000 a generative recommendation needs
+    assert res.recommendation.startswith("No recommendation: the race was too short")
