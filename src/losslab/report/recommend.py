@@ -104,7 +104,16 @@ def _race_section(res: RecommendResult) -> str:
         "<p>Successive halving: every candidate trains briefly on 2 seeds; the better half by "
         "the score on validation rows trains again for longer; the finalists train on at "
         "least 3 seeds and are scored on test rows no earlier decision has seen. Members with "
-        "the same seed share data, initial weights and noise, so the comparison is paired.</p>"
+        "the same seed share data, initial weights and noise, so the comparison is paired. "
+        + (
+            "Supervised members stop early: their own loss on the validation rows is measured "
+            "every steps/20 steps, a member stops after 5 measurements without a new low, "
+            "and the checkpoint at its lowest validation loss is the one scored. "
+            if res.task != "generate" else ""
+        )
+        + "A recommendation needs a final round of at least "
+        f"{res.race.min_final_steps} steps and a race that ends within 120% of its "
+        "budget; it also needs the best finalist to beat every baseline.</p>"
         + table
         + notes
         + f'<p class="note">{res.seconds:.1f} s of a {res.budget:g} s budget.</p>'
