@@ -85,3 +85,12 @@ def test_off_by_default_the_last_step_is_tested():
     b = train_supervised(_task(60, 10**6))
     assert a[0].checkpoints["val_loss"] == b[0].checkpoints["val_loss"]
     assert SupervisedTask.__dataclass_fields__["patience"].default is None
+
+
+def test_with_early_stopping_regression_members_return_their_test_predictions():
+    """The predictions behind recommend's predicted-vs-true figure are those the test
+    metrics were computed from (plain numpy MSE of them = the member's mse)."""
+    for r in train_supervised(_task(60, 5)):
+        t, p = r.arrays["test_target"], r.arrays["test_prediction"]
+        assert t.shape == p.shape and np.mean((t - p) ** 2) == pytest.approx(r.metrics["mse"])
+    assert all(not r.arrays for r in train_supervised(_task(60, None)))

@@ -126,6 +126,8 @@ def write_figures(folder: Path, res: RecommendResult) -> list[tuple[str, str]]:
     * generative: each finalist's samples (seed 0) over the held-out test rows they were
       scored against (``samples_final.png``; 2-D scatter, 1-D histograms; the first two
       columns of wider data), in the standardised units the race trains in;
+    * regression: each finalist's test predictions against the true targets (seed 0,
+      ``predicted_vs_true.png``);
     * supervised: each finalist's own loss on the validation rows over training, mean and
       band over the final seeds (``validation_curves.png``): where it turns up, the network
       overfits, and early stopping scored the checkpoint at its lowest point.
@@ -147,6 +149,11 @@ def write_figures(folder: Path, res: RecommendResult) -> list[tuple[str, str]]:
         out.append((path.name, "Each finalist's generated samples (red, seed 0) over the "
                     "held-out test rows (grey), standardised units" +
                     ("; the first two columns" if ref.ndim == 2 and ref.shape[1] > 2 else "")))
+    if race.predictions:
+        path = folder / "predicted_vs_true.png"
+        _plot_predicted_vs_true(path, race.predictions)
+        out.append((path.name, "Each finalist's predictions (seed 0) against the true targets "
+                    "of the test rows; on the diagonal a prediction is exact"))
     curves = {k: v for k, v in race.curves.items() if v[1]}
     if curves:
         panels = [
@@ -160,6 +167,37 @@ def write_figures(folder: Path, res: RecommendResult) -> list[tuple[str, str]]:
                     "final round (mean over seeds, shaded ±1 std); the scored checkpoint is "
                     "each member's lowest point (early stopping)"))
     return out
+
+
+def _plot_predicted_vs_true(path: Path, predictions: dict[str, tuple[Any, Any]]) -> Path:
+    """One panel per finalist: test target (x) against prediction (y), one shared range
+    and the diagonal ``y = x``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pairs = {k: (np.asarray(t, float), np.asarray(p, float)) for k, (t, p) in predictions.items()}
+    values = np.concatenate([np.concatenate(v) for v in pairs.values()])
+    values = values[np.isfinite(values)]
+    lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+    pad = 0.05 * (hi - lo or 1.0)
+    n = len(pairs)
+    fig, axes = plt.subplots(1, n, figsize=(3.4 * n, 3.4), squeeze=False, sharex=True,
+                             sharey=True)
+    for ax, (loss, (t, p)) in zip(axes.flat, pairs.items(), strict=True):
+        ax.scatter(t, p, s=6, alpha=0.6, linewidths=0)
+        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="0.4", lw=1, ls="--")
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_ylim(lo - pad, hi + pad)
+        ax.set_title(loss, fontsize=10)
+        ax.set_xlabel("true target")
+    axes[0, 0].set_ylabel("prediction")
+    fig.suptitle("Predicted vs true on the test rows (seed 0)", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def _figures_section(figures: list[tuple[str, str]]) -> str:

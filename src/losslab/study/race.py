@@ -162,6 +162,8 @@ class RaceResult:
     curves: dict[str, tuple[list[int], list[list[float]]]] = field(default_factory=dict)
     samples: dict[str, Any] = field(default_factory=dict)
     reference: Any = None
+    # regression: seed 0's (test targets, test predictions) per finalist
+    predictions: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     @property
     def schedule(self) -> list[tuple[int, int]]:
@@ -302,6 +304,7 @@ class Race:
         self.notes: list[str] = []
         self.curves: dict[str, tuple[list[int], list[list[float]]]] = {}
         self.samples: dict[str, Any] = {}
+        self.predictions: dict[str, tuple[Any, Any]] = {}
         self._prepare()
 
     # -- data ---------------------------------------------------------------
@@ -394,6 +397,7 @@ class Race:
             self.settings.min_final_steps, self.schedule is not None,
             self.curves, self.samples,
             self.split.test[:HELDOUT_ROWS] if self.task == "generate" else None,
+            self.predictions,
         )
 
     def baselines(self, seeds: list[int]) -> list[dict[str, Any]]:
@@ -683,6 +687,9 @@ class Race:
             if row["seed"] == 0 and row["status"] == "ok" and gen is not None:
                 self.samples[loss] = np.asarray(gen)
             return
+        arrays = row.get("samples") or {}
+        if row["seed"] == 0 and arrays.get("test_prediction") is not None:
+            self.predictions[loss] = (arrays["test_target"], arrays["test_prediction"])
         val = (row.get("checkpoints") or {}).get("val_loss")
         if val:
             steps, per_seed = self.curves.setdefault(loss, (list(row["checkpoint_steps"]), []))

@@ -302,9 +302,19 @@ def train_supervised(
     if best is not None:
         best.restore()
     final = evaluator.test_metrics(alive)
+    # with early stopping (recommend's race), regression members also return their test
+    # predictions for the report's predicted-vs-true figure; studies store no arrays here
+    outputs = None
+    if best is not None and not data.classify:
+        with torch.no_grad():
+            predicted = evaluator._points(net(data.x_test)).cpu().double().numpy()
+        target = data.y_test.cpu().double().numpy()
+        outputs = lambda s, ok: {  # noqa: E731
+            "arrays": {"test_prediction": predicted[s], "test_target": target[s]} if ok else {}
+        }
     return member_results(
         members, divergence, rec, evaluator.steps, evaluator.member_checkpoints,
-        lambda s: final[s],
+        lambda s: final[s], outputs,
     )
 
 

@@ -108,6 +108,7 @@ def test_diabetes_shows_the_linear_baseline_and_recommends_only_what_beats_it(tm
         assert "Choose the loss for the linear model: mse" in summary["recommendation"]
     # the report's figures: each finalist's validation curve, embedded in report.html
     assert (out / "figures" / "validation_curves.png").is_file()
+    assert (out / "figures" / "predicted_vs_true.png").is_file()
     html = (out / "report.html").read_text()
     assert 'src="figures/validation_curves.png"' in html
     assert "stop early" in html and "at least 300 steps" in html  # the rules, stated
