@@ -32,7 +32,7 @@ NAMES = (
     "ldam",
     "poly1",
 )
-TENSOR_ARGS = {"logits", "targets", "class_weights", "class_priors"}
+TENSOR_ARGS = {"logits", "targets", "class_weights", "class_priors", "progress"}  # trainer inputs
 
 # Two members, three samples, four classes; moderate and large logits.
 LOGITS = [
