@@ -3,6 +3,7 @@
 to CSV. Each runs from a config through the command line and through ``losslab.run``
 with the same members; numbers are checked against independent computations."""
 
+import json
 import os
 
 import numpy as np
@@ -242,3 +243,55 @@ def test_dict_config_paths_are_relative_to_the_cwd(files, monkeypatch):
 def test_out_may_not_be_the_data_file(files, tmp_path):
     with pytest.raises(BadInput, match="is the input"):
         losslab.run(files / "generative.toml", out=files / "data" / "mix.csv")
+
+
+def test_count_target_kept_in_its_units_trains_a_count_loss(tmp_path, capsys):
+    """standardise_target = false keeps a regression file's counts raw: the splits hold the
+    file's integers (their mean is the file's, not 0) and poisson-nll trains on them; with
+    the default standardisation the same study is refused in one line (negative targets)."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((400, 2))
+    y = rng.poisson(np.exp(0.8 + 0.5 * x[:, 0]))
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "n": y}).to_csv(tmp_path / "counts.csv", index=False)
+    study = """
+[study]
+name = "file-counts"
+seeds = 2
+
+[data]
+name = "file"
+path = "counts.csv"
+task = "regress"
+target = "n"
+{extra}
+
+[train]
+steps = 40
+batch_size = 32
+eval_every = 20
+
+[[losses]]
+name = "poisson-nll"
+
+[[losses]]
+name = "mse"
+"""
+    raw = tmp_path / "raw.toml"
+    raw.write_text(study.format(extra="standardise_target = false"))
+    from losslab.study.config import load_config
+
+    dataset = load_config(raw).datasets[0]
+    splits = dataset.splits(np.random.default_rng(0))
+    every = np.concatenate([splits.y_train, splits.y_val, splits.y_test])
+    assert np.array_equal(np.sort(every), np.sort(y).astype(np.float32))
+    assert "kept in its own units" in dataset.describe()
+    assert main(["run", str(raw), "--out", str(tmp_path / "ok"), "--quiet"]) == 0
+    summary = json.loads((tmp_path / "ok" / "summary.json").read_text())
+    assert {m["status"] for m in summary["members"]} <= {"ok", "not-converged"}
+    capsys.readouterr()
+
+    standardised = tmp_path / "std.toml"
+    standardised.write_text(study.format(extra=""))
+    assert main(["run", str(standardised), "--out", str(tmp_path / "no"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "non-negative targets" in err[0]

@@ -143,3 +143,23 @@ def test_one_dataset_twice_needs_a_label_and_results_stay_apart():
     config = validate_config(raw)
     assert [dataset_label(d) for d in config.datasets] == ["noisy-labels", "asymmetric"]
     assert "label=" not in config.datasets[1].describe()
+
+
+def test_a_count_loss_on_signed_targets_is_refused_before_training():
+    """poisson-nll on linear-gaussian (targets of both signs): one line naming the loss,
+    the dataset and the lowest target, at validation (it used to fail every member)."""
+    from losslab.errors import BadInput
+    from losslab.study.config import validate_config
+
+    raw = {
+        "study": {"name": "x", "seeds": 2},
+        "data": [{"name": "counts"}, {"name": "linear-gaussian"}],
+        "losses": [{"name": "mse"}, {"name": "poisson-nll"}],
+    }
+    with pytest.raises(BadInput) as err:
+        validate_config(raw)
+    text = str(err.value)
+    assert "\n" not in text
+    assert "losses[1].name = 'poisson-nll' needs non-negative targets" in text
+    assert "data[1] = 'linear-gaussian'" in text
+    validate_config({**raw, "data": [{"name": "counts"}]})  # raw counts: accepted

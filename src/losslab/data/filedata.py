@@ -105,6 +105,8 @@ class FileData(Dataset):
     drop_constant: bool = False
     val_fraction: Fraction = 0.2  # supervised splits only
     test_fraction: Fraction = 0.2
+    # regress only: false keeps the target in its own units (counts for a log-link loss)
+    standardise_target: bool = True
 
     @model_validator(mode="after")
     def _fields_fit_task(self) -> FileData:
@@ -123,7 +125,13 @@ class FileData(Dataset):
         elif not self.standardise:
             raise ValueError(
                 'standardise applies to task = "generate" (supervised features are always '
-                "standardised with training-split statistics)"
+                "standardised with training-split statistics; standardise_target = false "
+                "keeps a regression target in its units)"
+            )
+        if self.task != "regress" and not self.standardise_target:
+            raise ValueError(
+                f'standardise_target applies to task = "regress" (this study has task = '
+                f'"{self.task}")'
             )
         if supervised and self.val_fraction + self.test_fraction > 0.8:
             raise ValueError(
@@ -255,13 +263,20 @@ class FileClassification(_FileSupervised):
 
 
 class FileRegression(_FileSupervised):
-    """A file's rows with a numeric ``target``; features and target standardised with
-    training-split statistics (as recommend's regression race does)."""
+    """A file's rows with a numeric ``target``; features standardised with training-split
+    statistics, and the target too (as recommend's regression race does) unless
+    ``standardise_target = false``, which keeps it in its own units: what a count loss
+    (``poisson-nll``, ``tweedie-nll``, log link) needs."""
 
     def finish(self, splits: Splits) -> Splits:
-        return standardise(splits, targets=True)
+        return standardise(splits, targets=self.standardise_target)
 
     def evaluation_notes(self) -> dict[str, str]:
+        if not self.standardise_target:
+            return {
+                f"data {dataset_label(self)}": f"target {self.target!r} kept in its own units "
+                "(standardise_target = false); regression metrics are in those units"
+            }
         return {
             f"data {dataset_label(self)}": f"target {self.target!r} standardised with the "
             "training split's mean and standard deviation; regression metrics are in those units"
@@ -269,8 +284,9 @@ class FileRegression(_FileSupervised):
 
     def describe(self) -> str:
         t = self.table()
-        return (f"{self.path} ({t.n} rows x {t.dim} features; features and target "
-                f"{self.target!r} standardised with training-split statistics)")
+        target = "standardised too" if self.standardise_target else "kept in its own units"
+        return (f"{self.path} ({t.n} rows x {t.dim} features standardised with training-split "
+                f"statistics; target {self.target!r} {target})")
 
 
 def resolve_paths(raw: Any, base: Path) -> Any:

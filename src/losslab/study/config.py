@@ -417,6 +417,38 @@ def _check_families(config: StudyConfig, families: dict[str, str], source: str) 
                     f"does not fit {where} = {dataset.name!r}, {kind}; "
                     f"use {' or '.join(sorted(allowed))} losses"
                 )
+        if task == "regress":
+            _check_count_targets(config, dataset, where, source)
+
+
+def _check_count_targets(config: StudyConfig, dataset: Any, where: str, source: str) -> None:
+    """A count loss (``training["targets"] == "non-negative"``) needs targets >= 0 in every
+    split, as the model sees them (after any standardisation): checked on one draw of the
+    splits before anything trains, so the study is refused in one line instead of every
+    member of the ensemble failing."""
+    counts = [
+        (i, e.name) for i, e in enumerate(config.losses)
+        if get_loss(e.name).training.get("targets") == "non-negative"
+    ]
+    if not counts:
+        return
+    import numpy as np
+
+    from losslab.data.registry import dataset_label
+
+    s = dataset.splits(np.random.default_rng(config.study.seed))
+    low = min(float(np.min(y)) for y in (s.y_train, s.y_val, s.y_test))
+    if low < 0:
+        i, name = counts[0]
+        hint = (
+            "; set standardise_target = false to keep a file's counts in their units"
+            if getattr(dataset, "name", None) == "file"
+            else ""
+        )
+        raise BadInput(
+            f"{source}: losses[{i}].name = {name!r} needs non-negative targets (counts), but "
+            f"{where} = {dataset_label(dataset)!r} has targets down to {low:g}{hint}"
+        )
 
 
 def _one_line(exc: ValidationError) -> str:
