@@ -126,24 +126,36 @@ def supervised_baseline(dataset: Any, study_seed: int, seed: int) -> dict[str, A
     from losslab.rng import numpy_generator
 
     sp = dataset.splits(numpy_generator(study_seed, seed, "split"))
-    n = len(sp.y_test)
     if dataset.task == "classify":
-        k = max(int(dataset.n_classes), int(sp.y_train.max()) + 1, int(sp.y_test.max()) + 1)
-        counts = np.bincount(sp.y_train.astype(np.int64), minlength=k) + 1.0
-        logits = np.broadcast_to(np.log(counts / counts.sum()), (n, k))
-        return {
-            "baseline": "majority",
-            "what": "the majority class of the training split (add-one smoothed class "
-            "frequencies as probabilities)",
-            "metrics": classification_metrics(sp.y_test, logits),
-        }
+        return majority_baseline(sp, int(dataset.n_classes))
+    return training_mean_baseline(sp)
+
+
+def majority_baseline(sp: Any, n_classes: int) -> dict[str, Any]:
+    """The majority class of the training split of ``sp`` (a ``Splits``), scored on its
+    test split; its probabilities the add-one smoothed training class frequencies."""
+    n = len(sp.y_test)
+    k = max(n_classes, int(sp.y_train.max()) + 1, int(sp.y_test.max()) + 1)
+    counts = np.bincount(sp.y_train.astype(np.int64), minlength=k) + 1.0
+    logits = np.broadcast_to(np.log(counts / counts.sum()), (n, k))
+    return {
+        "baseline": "majority",
+        "what": "the majority class of the training split (add-one smoothed class "
+        "frequencies as probabilities)",
+        "metrics": classification_metrics(sp.y_test, logits),
+    }
+
+
+def training_mean_baseline(sp: Any) -> dict[str, Any]:
+    """The mean of the training targets of ``sp`` (a ``Splits``), scored on its test split;
+    its variance the mean squared residual on the validation split."""
     centre = float(np.mean(sp.y_train, dtype=np.float64))
     var = float(np.mean((sp.y_val.astype(np.float64) - centre) ** 2))
     return {
         "baseline": "training mean",
         "what": "the mean of the training targets (variance: the validation mean squared "
         "residual)",
-        "metrics": regression_metrics(sp.y_test, np.full(n, centre), var),
+        "metrics": regression_metrics(sp.y_test, np.full(len(sp.y_test), centre), var),
     }
 
 

@@ -32,10 +32,11 @@ from itertools import product
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from losslab.data.filedata import FileData, resolve_paths
-from losslab.data.registry import DatasetConfig
+from losslab.data.registry import DatasetConfig, dataset_label
 from losslab.errors import BadInput
 from losslab.losses import get_loss
 from losslab.nets import ACTIVATIONS
@@ -214,8 +215,6 @@ class StudyConfig(_Strict):
 
     @model_validator(mode="after")
     def _labels_unique(self) -> StudyConfig:
-        from losslab.data.registry import dataset_label
-
         named: dict[str, int] = {}
         for k, dataset in enumerate(self.datasets):
             label = dataset_label(dataset)
@@ -432,10 +431,6 @@ def _check_count_targets(config: StudyConfig, dataset: Any, where: str, source: 
     ]
     if not counts:
         return
-    import numpy as np
-
-    from losslab.data.registry import dataset_label
-
     s = dataset.splits(np.random.default_rng(config.study.seed))
     low = min(float(np.min(y)) for y in (s.y_train, s.y_val, s.y_test))
     if low < 0:

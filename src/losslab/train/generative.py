@@ -165,9 +165,11 @@ class Method:
 
 
 class EnergyMethod(Method):
+    ROLE = "energy"  # the card's term this method calls
+
     def __init__(self, task, hparams, sample):
         super().__init__(task, hparams, sample)
-        self.term = self.spec.bind("energy", hparams)
+        self.term = self.spec.bind(self.ROLE, hparams)
         self.buffer: torch.Tensor | None = None
         self.clip = float(hparams["grad_clip"]) or None
 
@@ -323,16 +325,15 @@ class NCEMethod(EnergyMethod):
     (mean and covariance of 2,000 points of its ``sampler`` stream, standard deviations
     scaled by ``noise_scale``). Evaluation: the energy's Langevin chain, as for the EBM."""
 
+    ROLE = "contrast"
+
     def __init__(self, task, hparams, sample):
-        Method.__init__(self, task, hparams, sample)
-        self.term = self.spec.bind("contrast", hparams)
-        self.clip = float(hparams["grad_clip"]) or None
+        super().__init__(task, hparams, sample)
         self.ratio = int(hparams["noise_ratio"])
-        x = sample
-        mean = x.mean(1, keepdim=True)
-        centred = x - mean
-        cov = centred.transpose(1, 2) @ centred / (x.shape[1] - 1)
-        cov = cov + 1e-6 * torch.eye(x.shape[2], device=x.device)  # a degenerate sample
+        mean = sample.mean(1, keepdim=True)
+        centred = sample - mean
+        cov = centred.transpose(1, 2) @ centred / (sample.shape[1] - 1)
+        cov = cov + 1e-6 * torch.eye(sample.shape[2], device=sample.device)  # degenerate data
         scale = float(hparams["noise_scale"])
         self.noise = torch.distributions.MultivariateNormal(
             mean, scale_tril=scale * torch.linalg.cholesky(cov).unsqueeze(1)
