@@ -236,6 +236,9 @@ def _add_probe_and_reproduce(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("name", help="pacgan-ring or pacgan-grid")
     rep.add_argument("--steps", type=_positive_int, default=1000,
                      help="generator steps (the paper: 400,000; default 1000, cut for time)")
+    rep.add_argument("--eval-every", type=_positive_int,
+                     help="measure the metrics every N steps (default: steps/20), which "
+                     "draws the metrics-against-steps curve used to judge the plateau")
     rep.add_argument("--seeds", type=_positive_int, help="override the paper's 10 seeds")
     rep.add_argument("--out", help="output folder (default: runs/<name>)")
     rep.add_argument("--db", help="SQLite run store (default: <out>/../losslab.db: one "
@@ -362,7 +365,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
     out = args.out or f"runs/{args.name}"
     print(run_reproduction(args.name, out, args.steps, args.seeds, args.db,
-                           progress=not args.quiet, overwrite=args.overwrite))
+                           progress=not args.quiet, overwrite=args.overwrite,
+                           eval_every=args.eval_every))
     return 0
 
 

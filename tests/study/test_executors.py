@@ -77,11 +77,11 @@ def ray_cluster():
 
 
 class CountingBar:
-    """Stands in for tqdm: records the total and what the executor reports."""
+    """Stands in for the progress bar: records the total and what the executor reports."""
 
     last = None
 
-    def __init__(self, total, **_):
+    def __init__(self, total, *_, **__):
         self.total, self.n = total, 0
         CountingBar.last = self
 
@@ -93,6 +93,9 @@ class CountingBar:
 
     def update(self, n):
         self.n += n
+
+    def set_postfix_str(self, text):
+        pass
 
 
 def final_metrics(summary):
@@ -115,7 +118,7 @@ def test_reference_has_several_ensembles_and_real_metrics(in_process):
 
 
 def test_process_pool_gives_identical_results(tmp_path, config, in_process, monkeypatch):
-    monkeypatch.setattr(runner, "tqdm", CountingBar)
+    monkeypatch.setattr(runner, "progress_bar", CountingBar)
     out, db = tmp_path / "out", tmp_path / "s.db"
     args = ["run", str(config), "--out", str(out), "--db", str(db), "--quiet"]
     assert main([*args, "--executor", "pool", "--workers", "2"]) == 0
@@ -126,7 +129,7 @@ def test_process_pool_gives_identical_results(tmp_path, config, in_process, monk
 
 
 def test_ray_gives_identical_results(tmp_path, config, in_process, ray_cluster, monkeypatch):
-    monkeypatch.setattr(runner, "tqdm", CountingBar)
+    monkeypatch.setattr(runner, "progress_bar", CountingBar)
     db = tmp_path / "s.db"
     summary = run_study(config, out=tmp_path / "out", db=db, executor="ray").summary
     assert final_metrics(summary) == in_process[0]

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from losslab.errors import BadInput
 from losslab.losses import get_loss
 from losslab.outputs import check_out_dir
+from losslab.progress import progress_bar
 from losslab.report.probe import plot_probe
 from losslab.study.bounds import human, memory_limit
 from losslab.study.config import load_config
@@ -70,7 +70,7 @@ def run_probe(
         )
     out = check_out_dir(out, inputs=[config_path])
     total = d_iters * len(after) + sum(after)
-    with tqdm(total=total, unit="it", desc="probe", disable=not progress or None) as bar:
+    with progress_bar(total, "probe", "it", enabled=progress) as bar:
         result = probe_vanishing(task, after, d_iters, progress=bar.update)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     plot_probe(result, out / "figures" / "probe_vanishing.png")

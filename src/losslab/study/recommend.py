@@ -172,16 +172,17 @@ def chosen_losses(plan: Plan, prof: Profile, names: list[str]) -> Plan:
 
 
 class _Bar:
-    """A tqdm bar over the budget's seconds, advanced from the trainers' step callback."""
+    """A progress bar (timed lines off a terminal) over the budget's seconds, advanced from
+    the trainers' step callback."""
 
     def __init__(self, budget: float, started: float):
-        from tqdm import tqdm
+        from losslab.progress import progress_bar
 
         self.started = started
-        self.bar = tqdm(
-            total=int(round(budget)),
-            unit="s",
-            desc="race",
+        self.bar = progress_bar(
+            int(round(budget)),
+            "race",
+            "s",
             leave=False,
             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n}/{total} s {postfix}",
         )

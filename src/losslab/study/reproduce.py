@@ -70,10 +70,12 @@ class Reproduction:
     paper_steps: int
     source: str
 
-    def config_text(self, steps: int) -> str:
+    def config_text(self, steps: int, eval_every: int | None = None) -> str:
+        """The protocol at ``steps`` generator steps; the metrics are measured every
+        ``eval_every`` steps (default: 20 checkpoints), which draws the plateau curve."""
         return _PROTOCOL.format(
             name=self.name, what=self.what, data=self.data, steps=steps,
-            eval_every=max(1, steps // 4),
+            eval_every=eval_every or max(1, steps // 20),
         )
 
 
@@ -139,7 +141,7 @@ def format_table(rows: list[dict[str, Any]], rep: Reproduction, steps: int, seed
 
 def run_reproduction(
     name: str, out: str | Path, steps: int, seeds: int | None, db: str | Path | None,
-    progress: bool = True, overwrite: bool = False,
+    progress: bool = True, overwrite: bool = False, eval_every: int | None = None,
 ) -> str:
     from losslab.study.runner import run_study
 
@@ -148,7 +150,7 @@ def run_reproduction(
     config_path = out / f"{name}.toml"
     if config_path.exists() and not config_path.is_file():
         raise BadInput(f"{config_path}: is in the way (not a file)")
-    config_path.write_text(rep.config_text(steps))
+    config_path.write_text(rep.config_text(steps, eval_every))
     tomllib.loads(config_path.read_text())  # the written protocol is valid TOML
     result = run_study(
         config_path, out=out, db=db, seeds=seeds, progress=progress, overwrite=overwrite

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from tqdm.auto import tqdm
 
 from losslab.data.filedata import FileData
 from losslab.errors import BadInput
 from losslab.outputs import check_out_dir
+from losslab.progress import progress_bar
 from losslab.report import build_report
 from losslab.study.config import StudyConfig, load_study_config
 from losslab.study.executor import (
@@ -240,9 +240,14 @@ def _train_members(
     ]
     tasks = _with_checkpoints(tasks, out_dir / "checkpoints", resume)
     total = sum(t.steps for t in tasks)
-    with tqdm(total=total, unit="step", desc=phase, disable=not progress or None) as bar:
+    n_members = sum(len(t.members) for t in tasks)
+    stored = 0
+    with progress_bar(total, phase, "step", enabled=progress) as bar:
+        bar.set_postfix_str(f"0/{n_members} members")
         for rows in execute(tasks, bar.update):
             store.write_members(study_id, rows)
+            stored += len(rows)
+            bar.set_postfix_str(f"{stored}/{n_members} members")
             # the ensemble is safely stored: its checkpoint is no longer needed
             _checkpoint_file(out_dir / "checkpoints", rows[0]["idx"]).unlink(missing_ok=True)
     _remove_if_empty(out_dir / "checkpoints")  # every ensemble stored: no empty folder left
