@@ -31,7 +31,9 @@ def test_lines_every_interval_with_rate_and_eta_from_the_average():
     clock.t += 3
     bar.update(50)  # 3 s after the last line: none
     lines = out.getvalue().splitlines()
-    assert lines == ["train: 250/1,000 steps (25%), 25 steps/s, 10 s elapsed, ETA 30 s, 0/4 members"]
+    assert lines == [
+        "train: 250/1,000 steps (25%), 25 steps/s, 10 s elapsed, ETA 30 s, 0/4 members"
+    ]
     clock.t += 107  # 120 s in, 300 done -> 2.5/s, 700 left -> 280 s
     bar.update(0)
     assert out.getvalue().splitlines()[-1] == (
