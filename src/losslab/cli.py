@@ -227,24 +227,43 @@ def _add_probe_and_reproduce(sub: argparse._SubParsersAction) -> None:
         "reproduce",
         help="rerun a published experiment and print ours beside the paper's",
         description="Rerun a published experiment with its protocol and print our numbers\n"
-        "beside the published ones (mean +- standard error over seeds), with the training\n"
-        "budget used. Available: pacgan-ring, pacgan-grid (PacGAN, Lin et al. 2018,\n"
-        "plain GAN row).",
-        epilog="Example:\n  losslab reproduce pacgan-ring --out runs/pacgan-ring",
+        "beside the published ones (mean +- standard error over seeds; a figure's shape as\n"
+        "text beside ours), with the budget used, and where the converged result is\n"
+        "recorded (docs/reproductions.md#NAME). Available (--list: one line each):\n"
+        "  pacgan-ring, pacgan-grid    PacGAN (Lin et al. 2018) Table 1, plain GAN row:\n"
+        "                              modes, high-quality samples, reverse KL\n"
+        "  arjovsky-bottou-vanishing   Arjovsky & Bottou 2017, Figs. 2-3: generator gradient\n"
+        "                              norm of the minimax and -log D costs against\n"
+        "                              discriminator iterations, for three generator ages\n"
+        "                              (MLPs on the 8x8 digits substitute for DCGAN/LSUN)",
+        epilog="Examples:\n  losslab reproduce --list\n"
+        "  losslab reproduce pacgan-ring --out runs/pacgan-ring\n"
+        "  losslab reproduce arjovsky-bottou-vanishing --out runs/ab",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    rep.add_argument("name", help="pacgan-ring or pacgan-grid")
-    rep.add_argument("--steps", type=_positive_int, default=1000,
-                     help="generator steps (the paper: 400,000; default 1000, cut for time)")
+    rep.add_argument("name", nargs="?",
+                     help="pacgan-ring, pacgan-grid or arjovsky-bottou-vanishing")
+    rep.add_argument("--list", action="store_true",
+                     help="list the reproductions: what, default budget, where recorded")
+    rep.add_argument("--steps", type=_positive_int,
+                     help="pacgan-*: generator steps (the paper: 400,000; default 1000, cut "
+                     "for time); arjovsky-bottou-vanishing: the oldest generator age (default "
+                     "2500; the ages are steps/25, 10 steps/25 and steps, the paper's 1, 10, 25 "
+                     "epochs)")
+    rep.add_argument("--d-iters", type=_positive_int,
+                     help="arjovsky-bottou-vanishing: discriminator iterations against each "
+                     "frozen generator (default and the paper: 4000)")
     rep.add_argument("--eval-every", type=_positive_int,
-                     help="measure the metrics every N steps (default: steps/20), which "
-                     "draws the metrics-against-steps curve used to judge the plateau")
-    rep.add_argument("--seeds", type=_positive_int, help="override the paper's 10 seeds")
+                     help="pacgan-*: measure the metrics every N steps (default: steps/20), "
+                     "which draws the metrics-against-steps curve used to judge the plateau")
+    rep.add_argument("--seeds", type=_positive_int,
+                     help="override the seeds (pacgan-*: the paper's 10; "
+                     "arjovsky-bottou-vanishing: 3)")
     rep.add_argument("--out", help="output folder (default: runs/<name>)")
-    rep.add_argument("--db", help="SQLite run store (default: <out>/../losslab.db: one "
-                     "store shared by the runs beside --out)")
+    rep.add_argument("--db", help="pacgan-*: SQLite run store (default: <out>/../losslab.db: "
+                     "one store shared by the runs beside --out)")
     rep.add_argument("--overwrite", action="store_true",
-                     help="replace an earlier finished reproduction in --out")
+                     help="pacgan-*: replace an earlier finished reproduction in --out")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.set_defaults(func=_cmd_reproduce)
 
@@ -361,12 +380,18 @@ def _cmd_probe(args: argparse.Namespace) -> int:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from losslab.study.reproduce import run_reproduction
+    from losslab.study.reproduce import REPRODUCTIONS, format_list, run_reproduction
 
+    if args.list:
+        print(format_list())
+        return 0
+    if args.name is None:
+        raise BadInput(f"losslab reproduce: give a reproduction NAME or --list "
+                       f"(known: {', '.join(REPRODUCTIONS)})")
     out = args.out or f"runs/{args.name}"
     print(run_reproduction(args.name, out, args.steps, args.seeds, args.db,
                            progress=not args.quiet, overwrite=args.overwrite,
-                           eval_every=args.eval_every))
+                           eval_every=args.eval_every, d_iters=args.d_iters))
     return 0
 
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import torch
+
+from losslab._lazy import torch
 
 STREAMS = (
     "init-generator",

@@ -11,13 +11,17 @@ it is. Integer and choice knobs that change shapes or code paths stay plain valu
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING, TypeAlias
+
+from losslab._lazy import torch
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 __all__ = ["Knob", "broadcast_knob"]
 
 #: A numeric knob of a loss term: one number for every member, or one value per member ``[S]``.
-Knob = float | Tensor
+Knob: TypeAlias = "float | Tensor"
 
 
 def broadcast_knob(knob: Knob, like: Tensor) -> Knob:
@@ -33,7 +37,7 @@ def broadcast_knob(knob: Knob, like: Tensor) -> Knob:
 
     Raises ``ValueError`` when the tensor is not ``[S]`` for ``S = like.shape[0]``.
     """
-    if not isinstance(knob, Tensor) or knob.dim() == 0:
+    if not isinstance(knob, torch.Tensor) or knob.dim() == 0:
         return knob
     if knob.dim() != 1 or like.dim() == 0 or knob.shape[0] != like.shape[0]:
         members = like.shape[0] if like.dim() else "?"

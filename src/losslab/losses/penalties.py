@@ -31,12 +31,13 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import torch
-from torch import Tensor
-
+from losslab._lazy import torch
 from losslab.losses.knobs import Knob, broadcast_knob
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 __all__ = [
     "PENALTIES",
@@ -49,7 +50,7 @@ __all__ = [
     "r2_penalty",
 ]
 
-Critic = Callable[[Tensor], Tensor]
+Critic: TypeAlias = "Callable[[Tensor], Tensor]"
 
 
 def _check(real: Tensor, fake: Tensor) -> None:

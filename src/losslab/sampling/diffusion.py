@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import torch
-from torch import Tensor
-
+from losslab._lazy import no_grad, torch
 from losslab.rng import per_member
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 __all__ = [
     "PREDICTIONS",
@@ -220,7 +222,7 @@ def timestep_embedding(t: Tensor, dim: int) -> Tensor:
     return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1).to(dtype)
 
 
-@torch.no_grad()
+@no_grad
 def ancestral_sample(
     model: Callable[[Tensor, int], Tensor],
     shape: tuple[int, int, int],

@@ -26,11 +26,13 @@ draws its starting noise from ``generators[s]`` alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import torch
-from torch import Tensor
-
+from losslab._lazy import torch
 from losslab.rng import per_member
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 __all__ = ["SAMPLERS", "flow_path", "flow_target", "integrate", "sample_flow"]
 

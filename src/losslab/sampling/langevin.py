@@ -34,13 +34,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
-import torch
-from torch import Tensor
-
+from losslab._lazy import torch
 from losslab.rng import per_member
 
-Score = Callable[[Tensor], Tensor]
+if TYPE_CHECKING:
+    from torch import Tensor
+
+Score: TypeAlias = "Callable[[Tensor], Tensor]"
 
 
 def _check_ensemble(x: Tensor, generators: Sequence[torch.Generator]) -> None:

@@ -1,9 +1,16 @@
 """``losslab reproduce``: published experiments rerun on losslab, printed beside the paper.
 
-Each entry carries the paper's protocol as a study config, the published row,
-and the paper's training budget, so the output can say by how much the budget
-was cut. Numbers are reported as the paper reports them (mean +- standard error
-over seeds); whatever we measure is what we print.
+Each entry carries the paper's protocol as a config written into ``--out``, what
+the paper published, and the paper's budget, so the output can say by how much
+the budget was cut. Numbers are reported as the paper reports them (mean +-
+standard error over seeds; a figure's shape as text beside ours); whatever we
+measure is what we print. Every entry has one interface: ``run(out, options)``
+returns its table, and :func:`run_reproduction` adds where the converged result
+is recorded (``docs/reproductions.md#<name>``) and writes ``reproduction.txt``.
+
+Kinds: :class:`StudyReproduction` (a study, metrics against a published table row:
+PacGAN) and :class:`ProbeReproduction` (the optimal-discriminator probe against a
+published figure: Arjovsky & Bottou 2017, :mod:`losslab.study.reproduce_probe`).
 """
 
 from __future__ import annotations
@@ -19,11 +26,15 @@ import numpy as np
 from losslab.errors import BadInput
 from losslab.metrics.baselines import SCORED
 from losslab.outputs import check_out_dir
+from losslab.study import reproduce_probe as ab
+
+RECORDED = "docs/reproductions.md"  # where each converged result is recorded, by name
 
 PACGAN = (
     "Lin, Khetan, Fanti, Oh (2018). PacGAN: The power of two samples in generative "
     "adversarial networks. NeurIPS. Table 1, row 'GAN'."
 )
+PACGAN_CITES = "PacGAN (Lin et al. 2018) Table 1, row 'GAN'"
 
 # PacGAN's protocol (their Appendix, following VEEGAN's): 100,000 training points;
 # G: z in R^2 -> 4 x [400, BatchNorm, ReLU] -> 2; D: 3 maxout layers of 200 units
@@ -62,37 +73,164 @@ name = "nonsaturating-bce"
 
 
 @dataclass(frozen=True)
+class RunOptions:
+    """The command line's knobs; ``None`` means the entry's default (or not given)."""
+
+    steps: int | None = None
+    seeds: int | None = None
+    db: str | Path | None = None
+    eval_every: int | None = None
+    d_iters: int | None = None
+    progress: bool = True
+    overwrite: bool = False
+
+
+@dataclass(frozen=True)
 class Reproduction:
+    """A published experiment: what it reproduces (``cites``: paper and figure or table;
+    ``what``: the experiment), the full ``source``, the default budget."""
+
     name: str
     what: str
+    cites: str
+    source: str
+    default_steps: int
+
+    @property
+    def recorded(self) -> str:
+        """Where the converged result is recorded (a docs anchor named as the entry)."""
+        return f"{RECORDED}#{self.name}"
+
+    def budget(self) -> str:
+        raise NotImplementedError
+
+    def run(self, out: Path, options: RunOptions) -> str:
+        """Rerun into ``out``; return the table printed (also ``reproduction.txt``)."""
+        raise NotImplementedError
+
+    def _refuse(self, options: RunOptions, names: tuple[str, ...]) -> None:
+        for name in names:
+            if getattr(options, name) is not None:
+                flag = "--" + name.replace("_", "-")
+                raise BadInput(f"{flag}: does not apply to {self.name} ({self.budget()})")
+
+
+@dataclass(frozen=True)
+class StudyReproduction(Reproduction):
+    """A study whose metrics are compared with a published table row (PacGAN)."""
+
     data: str
     paper: dict[str, tuple[float, float]]  # metric -> (mean, standard error)
     paper_steps: int
-    source: str
+
+    def budget(self) -> str:
+        return (
+            f"default {self.default_steps:,} generator steps (--steps; the paper: "
+            f"{self.paper_steps:,}) x 10 seeds"
+        )
 
     def config_text(self, steps: int, eval_every: int | None = None) -> str:
         """The protocol at ``steps`` generator steps; the metrics are measured every
         ``eval_every`` steps (default: 20 checkpoints), which draws the plateau curve."""
         return _PROTOCOL.format(
-            name=self.name, what=self.what, data=self.data, steps=steps,
+            name=self.name,
+            what=self.what,
+            data=self.data,
+            steps=steps,
             eval_every=eval_every or max(1, steps // 20),
         )
 
+    def run(self, out: Path, options: RunOptions) -> str:
+        from losslab.study.runner import run_study
 
-REPRODUCTIONS = {
+        self._refuse(options, ("d_iters",))
+        steps = options.steps or self.default_steps
+        config_path = _write_config(out, self.name, self.config_text(steps, options.eval_every))
+        result = run_study(
+            config_path,
+            out=out,
+            db=options.db,
+            seeds=options.seeds,
+            progress=options.progress,
+            overwrite=options.overwrite,
+        )
+        n_seeds = result.summary["config"]["study"]["seeds"]
+        return format_table(compare_rows(result.summary, self), self, steps, n_seeds)
+
+
+@dataclass(frozen=True)
+class ProbeReproduction(Reproduction):
+    """The optimal-discriminator probe (:func:`losslab.study.probe.run_probe`) against a
+    published figure's shape; ``--steps`` is the oldest generator age."""
+
+    d_iters: int
+    seeds: int
+
+    def budget(self) -> str:
+        ages = ", ".join(f"{a:,}" for a in ab.probe_ages(self.default_steps))
+        return (
+            f"default generators after {ages} steps (--steps: the oldest), "
+            f"{self.d_iters:,} discriminator iterations (--d-iters; the paper: "
+            f"{ab.PAPER_D_ITERS:,}) x {self.seeds} seeds"
+        )
+
+    def run(self, out: Path, options: RunOptions) -> str:
+        from losslab.study.probe import run_probe
+
+        self._refuse(options, ("db", "eval_every"))
+        oldest = options.steps or self.default_steps
+        config_path = _write_config(out, self.name, ab.config_text(oldest, self.seeds))
+        summary = run_probe(
+            config_path,
+            out,
+            ab.probe_ages(oldest),
+            options.d_iters or self.d_iters,
+            seeds=options.seeds,
+            progress=options.progress,
+        )
+        return ab.format_probe_table(summary, str(out), oldest)
+
+
+def _write_config(out: Path, name: str, text: str) -> Path:
+    config_path = out / f"{name}.toml"
+    if config_path.exists() and not config_path.is_file():
+        raise BadInput(f"{config_path}: is in the way (not a file)")
+    config_path.write_text(text)
+    tomllib.loads(config_path.read_text())  # the written protocol is valid TOML
+    return config_path
+
+
+REPRODUCTIONS: dict[str, Reproduction] = {
     r.name: r
     for r in (
-        Reproduction(
-            "pacgan-ring", "2-D ring of 8",
+        StudyReproduction(
+            "pacgan-ring",
+            "2-D ring of 8",
+            PACGAN_CITES,
+            PACGAN,
+            1000,
             'name = "ring8"\nradius = 1.0\nstd = 0.01',
             {"modes": (6.3, 0.5), "high_quality": (98.2, 0.2), "reverse_kl": (0.45, 0.09)},
-            400 * 100_000 // 100, PACGAN,
+            400 * 100_000 // 100,
         ),
-        Reproduction(
-            "pacgan-grid", "2-D grid of 25",
+        StudyReproduction(
+            "pacgan-grid",
+            "2-D grid of 25",
+            PACGAN_CITES,
+            PACGAN,
+            1000,
             'name = "grid25"\nstd = 0.05',
             {"modes": (17.3, 0.8), "high_quality": (94.8, 0.7), "reverse_kl": (0.70, 0.07)},
-            400 * 100_000 // 100, PACGAN,
+            400 * 100_000 // 100,
+        ),
+        ProbeReproduction(
+            ab.NAME,
+            "vanishing generator gradients, minimax vs -log D cost",
+            ab.CITES,
+            ab.SOURCE,
+            ab.DEFAULT_OLDEST,
+            ab.PAPER_D_ITERS,
+            ab.DEFAULT_SEEDS,
         ),
     )
 }
@@ -104,6 +242,14 @@ def get_reproduction(name: str) -> Reproduction:
     return REPRODUCTIONS[name]
 
 
+def format_list() -> str:
+    """One line per reproduction: name, what it reproduces, default budget, record."""
+    return "\n".join(
+        f"{r.name:26s} {r.cites}: {r.what}; {r.budget()}; recorded: {r.recorded}"
+        for r in REPRODUCTIONS.values()
+    )
+
+
 def mean_se(values: list[float]) -> tuple[float, float]:
     a = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
     if a.size == 0:
@@ -112,19 +258,20 @@ def mean_se(values: list[float]) -> tuple[float, float]:
     return float(a.mean()), se
 
 
-def compare_rows(summary: dict[str, Any], rep: Reproduction) -> list[dict[str, Any]]:
+def compare_rows(summary: dict[str, Any], rep: StudyReproduction) -> list[dict[str, Any]]:
     """Ours beside the paper's, per metric (high quality in percent, as the paper)."""
     ok = [m for m in summary["members"] if m["status"] in SCORED]
     rows = []
     for metric, (p_mean, p_se) in rep.paper.items():
         scale = 100.0 if metric == "high_quality" else 1.0
-        ours = mean_se([m["metrics"].get(metric) * scale for m in ok if m["metrics"].get(metric)
-                        is not None])
+        ours = mean_se(
+            [m["metrics"].get(metric) * scale for m in ok if m["metrics"].get(metric) is not None]
+        )
         rows.append({"metric": metric, "ours": ours, "paper": (p_mean, p_se), "n": len(ok)})
     return rows
 
 
-def format_table(rows: list[dict[str, Any]], rep: Reproduction, steps: int, seeds: int) -> str:
+def format_table(rows: list[dict[str, Any]], rep: StudyReproduction, steps: int, seeds: int) -> str:
     lines = [
         f"{rep.name}: {rep.what}, plain GAN (non-saturating loss), {seeds} seeds",
         f"budget: {steps:,} generator steps of the paper's {rep.paper_steps:,} "
@@ -140,22 +287,21 @@ def format_table(rows: list[dict[str, Any]], rep: Reproduction, steps: int, seed
 
 
 def run_reproduction(
-    name: str, out: str | Path, steps: int, seeds: int | None, db: str | Path | None,
-    progress: bool = True, overwrite: bool = False, eval_every: int | None = None,
+    name: str,
+    out: str | Path,
+    steps: int | None = None,
+    seeds: int | None = None,
+    db: str | Path | None = None,
+    progress: bool = True,
+    overwrite: bool = False,
+    eval_every: int | None = None,
+    d_iters: int | None = None,
 ) -> str:
-    from losslab.study.runner import run_study
-
+    """Rerun ``name`` into ``out``: its table, ending with where the converged result is
+    recorded; the same text is written to ``out/reproduction.txt``."""
     rep = get_reproduction(name)
     out = check_out_dir(out)
-    config_path = out / f"{name}.toml"
-    if config_path.exists() and not config_path.is_file():
-        raise BadInput(f"{config_path}: is in the way (not a file)")
-    config_path.write_text(rep.config_text(steps, eval_every))
-    tomllib.loads(config_path.read_text())  # the written protocol is valid TOML
-    result = run_study(
-        config_path, out=out, db=db, seeds=seeds, progress=progress, overwrite=overwrite
-    )
-    n_seeds = result.summary["config"]["study"]["seeds"]
-    table = format_table(compare_rows(result.summary, rep), rep, steps, n_seeds)
-    (out / "reproduction.txt").write_text(table + "\n")
-    return table
+    options = RunOptions(steps, seeds, db, eval_every, d_iters, progress, overwrite)
+    text = rep.run(out, options) + f"\nrecorded converged result: {rep.recorded}"
+    (out / "reproduction.txt").write_text(text + "\n")
+    return text

@@ -4,9 +4,12 @@ formula fragments and optimiser defaults that several cards use.
 
 from __future__ import annotations
 
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from losslab.losses.registry import OptimizerDefaults, Reference
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 FAMILY = "adversarial"
 

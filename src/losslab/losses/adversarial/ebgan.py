@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import F, torch
 from losslab.losses.adversarial._common import (
     FAMILY,
     RADFORD_2016,
@@ -21,6 +20,9 @@ from losslab.losses.registry import (
     Search,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def ebgan_discriminator(real_scores: Tensor, fake_scores: Tensor, margin: Knob) -> Tensor:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import torch
 from losslab.losses.adversarial._common import FAMILY, GOODFELLOW_2014, _example, _member_mean
 from losslab.losses.adversarial._fgan import (
     BOUND_STEPS,
@@ -13,6 +13,9 @@ from losslab.losses.adversarial._fgan import (
     NOWOZIN_2016,
 )
 from losslab.losses.registry import Card, LossSpec, register
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def fgan_kl_discriminator(*, real_scores: Tensor, fake_scores: Tensor) -> Tensor:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from losslab.losses.adversarial._common import FAMILY, _example, _member_mean
 from losslab.losses.adversarial._fgan import (
@@ -12,6 +12,9 @@ from losslab.losses.adversarial._fgan import (
     NOWOZIN_2016,
 )
 from losslab.losses.registry import Card, LossSpec, Reference, register
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def fgan_pearson_discriminator(*, real_scores: Tensor, fake_scores: Tensor) -> Tensor:

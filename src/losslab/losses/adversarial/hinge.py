@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import torch
 from losslab.losses.adversarial._common import (
     FAMILY,
     MIYATO_2018,
@@ -19,6 +19,9 @@ from losslab.losses.registry import (
     Reference,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def hinge_discriminator(*, real_scores: Tensor, fake_scores: Tensor) -> Tensor:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from losslab.losses.adversarial._common import (
     FAMILY,
@@ -18,6 +18,9 @@ from losslab.losses.registry import (
     Reference,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def lsgan_discriminator(*, real_scores: Tensor, fake_scores: Tensor, a: Knob, b: Knob) -> Tensor:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch.nn.functional as F
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import F
 from losslab.losses.adversarial._common import (
     _BCE_DISCRIMINATOR_FORMULA,
     _BCE_OPTIMIZER,
@@ -21,6 +21,9 @@ from losslab.losses.registry import (
     LossSpec,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def minimax_bce_discriminator(*, real_scores: Tensor, fake_scores: Tensor) -> Tensor:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch.nn.functional as F
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import F
 from losslab.losses.adversarial._common import (
     _BCE_DISCRIMINATOR_FORMULA,
     _BCE_OPTIMIZER,
@@ -23,6 +23,9 @@ from losslab.losses.registry import (
     Reference,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 nonsaturating_bce_discriminator = minimax_bce_discriminator
 

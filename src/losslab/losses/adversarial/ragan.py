@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch.nn.functional as F
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import F
 from losslab.losses.adversarial._common import (
     _BCE_OPTIMIZER,
     FAMILY,
@@ -13,6 +13,9 @@ from losslab.losses.adversarial._common import (
 )
 from losslab.losses.adversarial.rsgan import JOLICOEUR_MARTINEAU_2019, relativistic_example
 from losslab.losses.registry import Card, LossSpec, Reference, register
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def _relative(real_scores: Tensor, fake_scores: Tensor) -> tuple[Tensor, Tensor]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch.nn.functional as F
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import F
 from losslab.losses.adversarial._common import (
     _BCE_OPTIMIZER,
     FAMILY,
@@ -12,6 +12,9 @@ from losslab.losses.adversarial._common import (
     _member_mean,
 )
 from losslab.losses.registry import Card, LossSpec, Reference, register
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 JOLICOEUR_MARTINEAU_2019 = Reference(
     "Jolicoeur-Martineau, A.",

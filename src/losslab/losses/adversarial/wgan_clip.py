@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from losslab.losses.adversarial._common import (
     _WASSERSTEIN_GENERATOR_FORMULA,
@@ -21,6 +21,9 @@ from losslab.losses.registry import (
     Search,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def wgan_clip_discriminator(*, real_scores: Tensor, fake_scores: Tensor) -> Tensor:

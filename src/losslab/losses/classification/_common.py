@@ -4,10 +4,13 @@ the optimiser defaults and the derivation steps several cards share.
 
 from __future__ import annotations
 
-import torch.nn.functional as F
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import F
 from losslab.losses.registry import OptimizerDefaults, Reference
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 FAMILY = "classification"
 

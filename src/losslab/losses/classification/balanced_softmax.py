@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from losslab.losses.classification._common import _ADAM, FAMILY, _example
 from losslab.losses.classification.logit_adjusted_ce import (
@@ -12,6 +12,9 @@ from losslab.losses.classification.logit_adjusted_ce import (
     logit_adjusted_ce,
 )
 from losslab.losses.registry import Card, LossSpec, Reference, register
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def balanced_softmax(

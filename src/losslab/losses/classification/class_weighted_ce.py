@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from torch import Tensor
 
 from losslab.losses.classification._common import (
     _ADAM,
@@ -17,6 +18,9 @@ from losslab.losses.registry import (
     Reference,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def inverse_frequency_weights(y_train: np.ndarray, n_classes: int) -> np.ndarray:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import torch
 from losslab.losses.classification._common import (
     FAMILY,
     _example,
@@ -20,6 +20,9 @@ from losslab.losses.registry import (
     Search,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def focal(*, logits: Tensor, targets: Tensor, gamma: Knob) -> Tensor:

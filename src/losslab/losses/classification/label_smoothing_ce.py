@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch.nn.functional as F
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import F
 from losslab.losses.classification._common import (
     FAMILY,
     MULLER_2019,
@@ -21,6 +21,9 @@ from losslab.losses.registry import (
     Search,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def label_smoothing_ce(*, logits: Tensor, targets: Tensor, epsilon: Knob) -> Tensor:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import F, torch
 from losslab.losses.classification._common import (
     _ADAM,
     FAMILY,
@@ -22,6 +21,9 @@ from losslab.losses.registry import (
     Search,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def ldam_margins(logits: Tensor, class_priors: Tensor | None, max_margin: Knob) -> Tensor:

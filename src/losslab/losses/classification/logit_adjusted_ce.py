@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+import numpy as np
+
+from losslab._lazy import F, torch
 from losslab.losses.classification._common import (
     _ADAM,
     FAMILY,
@@ -22,6 +22,9 @@ from losslab.losses.registry import (
     Search,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def training_class_priors(y_train: np.ndarray, n_classes: int) -> np.ndarray:

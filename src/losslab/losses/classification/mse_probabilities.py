@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch.nn.functional as F
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import F
 from losslab.losses.classification._common import (
     _ADAM,
     FAMILY,
@@ -17,6 +17,9 @@ from losslab.losses.registry import (
     Reference,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def mse_probabilities(*, logits: Tensor, targets: Tensor) -> Tensor:

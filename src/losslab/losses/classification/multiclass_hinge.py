@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import torch
 from losslab.losses.classification._common import (
     _ADAM,
     FAMILY,
@@ -17,6 +17,9 @@ from losslab.losses.registry import (
     Reference,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def multiclass_hinge(*, logits: Tensor, targets: Tensor) -> Tensor:

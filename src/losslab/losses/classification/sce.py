@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import torch
 from losslab.losses.classification._common import (
     _ADAM,
     FAMILY,
@@ -21,6 +21,9 @@ from losslab.losses.registry import (
     Search,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 #: Wang et al.'s value of :math:`\log 0` in the reverse cross-entropy.
 LOG_ZERO = -4.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from losslab.losses.classification._common import (
     _ADAM,
@@ -19,6 +19,9 @@ from losslab.losses.registry import (
     LossSpec,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def softmax_ce(*, logits: Tensor, targets: Tensor) -> Tensor:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from losslab.losses.diffusion._common import (
     _BOUND_STEPS,
@@ -20,6 +20,9 @@ from losslab.losses.registry import (
     LossSpec,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def denoise_mse(prediction: Tensor, target: Tensor) -> Tensor:

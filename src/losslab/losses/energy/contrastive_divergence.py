@@ -6,7 +6,7 @@ persistent replay buffer.
 
 from __future__ import annotations
 
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from losslab.losses.energy._common import (
     DU_MORDATCH_2019,
@@ -26,6 +26,9 @@ from losslab.losses.registry import (
     Search,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def cd_loss(data_energy: Tensor, sample_energy: Tensor, reg_weight: Knob) -> Tensor:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from torch import Tensor
+from typing import TYPE_CHECKING, Any
 
 from losslab.errors import BadInput
 from losslab.losses.energy._common import (
@@ -25,6 +23,9 @@ from losslab.losses.registry import (
     Search,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def dsm_loss(scores: Tensor, noise: Tensor, sigmas: Tensor) -> Tensor:

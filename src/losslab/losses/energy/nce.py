@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import F, torch
 from losslab.losses.energy._common import (
     FAMILY,
     GUTMANN_HYVARINEN_2010,
@@ -22,6 +21,9 @@ from losslab.losses.registry import (
     Search,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def nce_loss(data_log_ratio: Tensor, noise_log_ratio: Tensor, noise_ratio: Knob) -> Tensor:
@@ -66,7 +68,7 @@ def nce_loss(data_log_ratio: Tensor, noise_log_ratio: Tensor, noise_ratio: Knob)
 
 
 _EXAMPLE = """import math
-import torch
+from losslab._lazy import torch
 from losslab.losses import get_loss
 
 spec = get_loss("nce")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import torch
 from losslab.losses.energy._common import (
     _DSM_OPTIMIZER,
     FAMILY,
@@ -19,6 +19,9 @@ from losslab.losses.registry import (
     LossSpec,
     register,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 PROJECTIONS = ("gaussian", "rademacher")
 

@@ -5,10 +5,12 @@ and references several cards use.
 from __future__ import annotations
 
 import math
-
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from losslab.losses.registry import OptimizerDefaults, Reference
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 FAMILY = "regression"
 LOG_2PI = math.log(2.0 * math.pi)

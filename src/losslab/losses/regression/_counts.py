@@ -3,9 +3,12 @@ non-negative-targets contract, and their card example on count targets."""
 
 from __future__ import annotations
 
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from losslab.losses.regression._common import _residual
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 #: ``training`` entries of a count loss: one log-mean output, and the trainer refuses data
 #: with a negative target (``targets`` must be counts or other non-negative values).

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import torch
-from torch import Tensor
-
+from losslab._lazy import torch
 from losslab.losses.knobs import Knob, broadcast_knob
 from losslab.losses.registry import (
     Card,
@@ -17,6 +16,9 @@ from losslab.losses.registry import (
     register,
 )
 from losslab.losses.regression._common import _ADAM, FAMILY, _example, _residual
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 BARRON_2019 = Reference(
     "Barron, J. T.",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import torch
 from losslab.losses.knobs import Knob, broadcast_knob
 from losslab.losses.registry import (
     Card,
@@ -16,6 +16,9 @@ from losslab.losses.registry import (
 )
 from losslab.losses.regression._common import _ADAM, FAMILY, _example, _residual
 from losslab.losses.regression.barron import BARRON_2019
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def cauchy(*, prediction: Tensor, targets: Tensor, scale: Knob) -> Tensor:

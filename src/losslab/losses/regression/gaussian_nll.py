@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import torch
 from losslab.losses.knobs import Knob, broadcast_knob
 from losslab.losses.registry import (
     Card,
@@ -21,6 +21,9 @@ from losslab.losses.regression._common import (
     _example,
     _residual,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def gaussian_nll(*, prediction: Tensor, targets: Tensor, beta: Knob) -> Tensor:
@@ -43,7 +46,7 @@ def gaussian_nll(*, prediction: Tensor, targets: Tensor, beta: Knob) -> Tensor:
     r = _residual(prediction, targets, width=2)
     log_var = prediction[..., 1]
     beta = broadcast_knob(beta, log_var)
-    if not isinstance(beta, Tensor) and beta == 0.0:
+    if not isinstance(beta, torch.Tensor) and beta == 0.0:
         nll = 0.5 * (log_var + r.pow(2) * torch.exp(-log_var))
     else:
         # sg(sigma^(2 beta)) * r^2 / sigma^2 is combined in log space, exp(sg(beta s) - s):

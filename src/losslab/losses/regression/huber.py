@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from losslab.losses.knobs import Knob, broadcast_knob
 from losslab.losses.registry import (
@@ -20,6 +20,9 @@ from losslab.losses.regression._common import (
     _example,
     _residual,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def huber(*, prediction: Tensor, targets: Tensor, delta: Knob) -> Tensor:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import torch.nn.functional as F
-from torch import Tensor
-
+from losslab._lazy import F
 from losslab.losses.registry import (
     Card,
     LossSpec,
@@ -19,6 +18,9 @@ from losslab.losses.regression._common import (
     _example,
     _residual,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def log_cosh(*, prediction: Tensor, targets: Tensor) -> Tensor:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from losslab.losses.registry import (
     Card,
@@ -17,6 +17,9 @@ from losslab.losses.regression._common import (
     _example,
     _residual,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def mse(*, prediction: Tensor, targets: Tensor) -> Tensor:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import torch
 from losslab.losses.registry import Card, LossSpec, Reference, register
 from losslab.losses.regression._common import _ADAM, FAMILY
 from losslab.losses.regression._counts import COUNT_TRAINING, _count_example, _log_mean
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 MCCULLAGH_NELDER_1989 = Reference(
     "McCullagh, P., Nelder, J. A.",

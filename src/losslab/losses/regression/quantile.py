@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import torch
 from losslab.losses.knobs import Knob, broadcast_knob
 from losslab.losses.registry import (
     Card,
@@ -20,6 +20,9 @@ from losslab.losses.regression._common import (
     _example,
     _residual,
 )
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def quantile(*, prediction: Tensor, targets: Tensor, tau: Knob) -> Tensor:

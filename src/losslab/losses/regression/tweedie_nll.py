@@ -3,9 +3,9 @@ targets (compound Poisson-gamma, 1 < p < 2)."""
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
+from losslab._lazy import torch
 from losslab.losses.knobs import Knob, broadcast_knob
 from losslab.losses.registry import (
     Card,
@@ -18,6 +18,9 @@ from losslab.losses.registry import (
 from losslab.losses.regression._common import _ADAM, FAMILY
 from losslab.losses.regression._counts import COUNT_TRAINING, _count_example, _log_mean
 from losslab.losses.regression.poisson_nll import MCCULLAGH_NELDER_1989
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 
 def tweedie_nll(*, prediction: Tensor, targets: Tensor, power: Knob) -> Tensor:
