@@ -5,8 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from losslab.cli import main
+from losslab.cli import build_parser, main
 from losslab.study.reproduce import REPRODUCTIONS, compare_rows, format_table
+from losslab.study.reproduce_probe import PUBLISHED, probe_ages, shape_rows, shape_verdict
+
+ANCHORS = ("pacgan-ring", "pacgan-grid", "arjovsky-bottou-vanishing")
 
 
 def test_compare_rows_is_mean_and_standard_error_over_ok_seeds():
@@ -32,7 +35,8 @@ def test_compare_rows_is_mean_and_standard_error_over_ok_seeds():
 def test_reproduce_runs_the_protocol_and_prints_both_rows(tmp_path, capsys):
     out = tmp_path / "pacgan-ring"
     code = main(
-        ["reproduce", "pacgan-ring", "--steps", "3", "--seeds", "2", "--out", str(out), "--quiet"]
+        ["reproduce", "pacgan-ring", "--steps", "3", "--eval-every", "1", "--seeds", "2",
+         "--out", str(out), "--quiet"]
     )
     text = capsys.readouterr().out
     assert code == 0
@@ -41,8 +45,102 @@ def test_reproduce_runs_the_protocol_and_prints_both_rows(tmp_path, capsys):
         line = next(line for line in text.splitlines() if line.startswith(metric))
         assert paper in line
     assert (out / "summary.json").exists() and (out / "reproduction.txt").exists()
+    assert text.rstrip().endswith("recorded converged result: docs/reproductions.md#pacgan-ring")
+    # the plateau curve: every checkpoint (0, 1, 2, 3) in the table, a verdict per metric
+    lines = text.splitlines()
+    at = lines.index("metrics at the checkpoints (mean +- SE over seeds; high_quality in %):")
+    assert [ln.split()[0] for ln in lines[at + 2:at + 6]] == ["0", "1", "2", "3"]
+    for metric in ("modes", "high_quality", "reverse_kl"):
+        assert any(ln.startswith(f"  {metric}") and "from steps 2-2 to 3-3" in ln for ln in lines)
+    assert (out / "figures" / "plateau.png").stat().st_size > 10_000
 
 
 def test_unknown_reproduction_is_bad_input(capsys):
     assert main(["reproduce", "pacgan-moon"]) == 2
     assert "pacgan-ring" in capsys.readouterr().err
+
+
+def test_list_names_every_reproduction_with_its_anchor(capsys):
+    assert main(["reproduce", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(REPRODUCTIONS) == len(ANCHORS)
+    for name, line in zip(ANCHORS, lines, strict=True):
+        assert line.startswith(name) and f"docs/reproductions.md#{name}" in line
+    assert "Arjovsky & Bottou 2017" in lines[2] and "4,000 discriminator iterations" in lines[2]
+
+
+def test_reproduce_without_a_name_or_list_is_one_line_bad_input(capsys):
+    assert main(["reproduce"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--list" in err and "arjovsky-bottou-vanishing" in err
+
+
+def test_help_teaches_every_reproduction():
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    text = sub.choices["reproduce"].format_help()
+    for name in ANCHORS:
+        assert name in text
+    assert "--list" in text
+
+
+def test_probe_options_do_not_apply_to_a_study_reproduction(tmp_path, capsys):
+    argv = ["reproduce", "pacgan-ring", "--d-iters", "5", "--out", str(tmp_path / "x")]
+    assert main(argv) == 2
+    assert "--d-iters" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()  # refused before anything is written
+
+
+def test_vanishing_reproduction_runs_the_probe_and_prints_the_published_shape(tmp_path, capsys):
+    out = tmp_path / "ab"
+    argv = ["reproduce", "arjovsky-bottou-vanishing", "--steps", "5", "--d-iters", "20",
+            "--seeds", "2", "--out", str(out), "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert (out / "figures" / "probe_vanishing.png").stat().st_size > 0
+    assert (out / "summary.json").exists() and (out / "arjovsky-bottou-vanishing.toml").exists()
+    assert (out / "reproduction.txt").read_text() == text
+    assert "substitute:" in text
+    for shape in PUBLISHED.values():
+        assert shape in text
+    assert text.rstrip().endswith(
+        "recorded converged result: docs/reproductions.md#arjovsky-bottou-vanishing"
+    )
+    assert probe_ages(5) == [0, 2, 5] and probe_ages(2500) == [100, 1000, 2500]
+    rows = [line.split() for line in text.splitlines() if line.split()[:1] in (["0"], ["5"])]
+    assert [r[0] for r in rows] == ["0", "0", "5", "5"]  # both costs per age
+    assert rows[0][1] == "minimax" and rows[1][1] == "-log"
+
+
+def _results(curves: dict[str, np.ndarray]) -> list[dict]:
+    """The probe summary's per-(age, cost) entries for hand-made curves [records, seeds]."""
+    return [
+        {
+            "generator_steps": 100,
+            "cost": cost,
+            "start": list(curve[0]),
+            "end": list(curve[-1]),
+            "orders_fallen": list(np.log10(curve.max(0) / curve[-1])),
+        }
+        for cost, curve in curves.items()
+    ]
+
+
+def test_shape_verdict_on_hand_made_curves():
+    t = np.arange(400)[:, None]
+    # rises for 10 records to 1, then falls 5 orders (seed 2: 4 orders) to the last record
+    falling = np.where(t < 10, 0.1 + 0.09 * t, 10.0 ** (-np.array([5.0, 4.0]) * (t - 10) / 389))
+    flat = np.full((400, 2), 3.0) * np.array([1.0, 2.0])
+    orders = [np.log10(1.0 / 1e-5), np.log10(1.0 / 1e-4)]  # by hand: 5 and 4
+
+    rows = shape_rows(_results({"minimax-bce": falling, "nonsaturating-bce": flat}))
+    assert rows[0]["orders"][0] == pytest.approx(np.mean(orders))
+    assert rows[0]["orders"][1] == pytest.approx(np.std(orders, ddof=1) / math.sqrt(2))
+    assert rows[0]["peak"] == pytest.approx(1.0) and rows[0]["last"] == pytest.approx(10**-4.5)
+    assert rows[1]["peak"] == pytest.approx(3 * math.sqrt(2)) and rows[1]["orders"][0] == 0
+
+    assert shape_verdict("minimax-bce", _results({"minimax-bce": falling}))[0] is True
+    matches, line = shape_verdict("minimax-bce", _results({"minimax-bce": flat}))
+    assert matches is False and line.startswith("does not match") and ">= 2 orders" in line
+    assert shape_verdict("nonsaturating-bce", _results({"nonsaturating-bce": flat}))[0] is True
+    matches, line = shape_verdict("nonsaturating-bce", _results({"nonsaturating-bce": falling}))
+    assert matches is False and "< 1 order" in line

@@ -19,7 +19,7 @@ import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -95,6 +95,8 @@ class Reproduction:
     cites: str
     source: str
     default_steps: int
+    # the command line's options of the other kinds: refused, before anything is written
+    not_applicable: ClassVar[tuple[str, ...]] = ()
 
     @property
     def recorded(self) -> str:
@@ -102,14 +104,16 @@ class Reproduction:
         return f"{RECORDED}#{self.name}"
 
     def budget(self) -> str:
+        """The default budget, beside the paper's, in words."""
         raise NotImplementedError
 
     def run(self, out: Path, options: RunOptions) -> str:
         """Rerun into ``out``; return the table printed (also ``reproduction.txt``)."""
         raise NotImplementedError
 
-    def _refuse(self, options: RunOptions, names: tuple[str, ...]) -> None:
-        for name in names:
+    def check(self, options: RunOptions) -> None:
+        """One-line ``BadInput`` for an option of another kind (``--d-iters`` to PacGAN)."""
+        for name in self.not_applicable:
             if getattr(options, name) is not None:
                 flag = "--" + name.replace("_", "-")
                 raise BadInput(f"{flag}: does not apply to {self.name} ({self.budget()})")
@@ -122,6 +126,7 @@ class StudyReproduction(Reproduction):
     data: str
     paper: dict[str, tuple[float, float]]  # metric -> (mean, standard error)
     paper_steps: int
+    not_applicable: ClassVar[tuple[str, ...]] = ("d_iters",)
 
     def budget(self) -> str:
         return (
@@ -143,7 +148,6 @@ class StudyReproduction(Reproduction):
     def run(self, out: Path, options: RunOptions) -> str:
         from losslab.study.runner import run_study
 
-        self._refuse(options, ("d_iters",))
         steps = options.steps or self.default_steps
         config_path = _write_config(out, self.name, self.config_text(steps, options.eval_every))
         result = run_study(
@@ -155,7 +159,45 @@ class StudyReproduction(Reproduction):
             overwrite=options.overwrite,
         )
         n_seeds = result.summary["config"]["study"]["seeds"]
-        return format_table(compare_rows(result.summary, self), self, steps, n_seeds)
+        table = format_table(compare_rows(result.summary, self), self, steps, n_seeds)
+        return table + "\n" + self.convergence(out, result.db_path)
+
+    def convergence(self, out: Path, db: Path) -> str:
+        """The metrics at every checkpoint (mean +- SE over seeds), the plateau rule of
+        :mod:`losslab.report.plateau` per metric, and ``figures/plateau.png``."""
+        from losslab.api import load
+        from losslab.report.plateau import curve_table, plateau, plot_plateau
+
+        study = load(out, db=db)
+        curves: dict[str, np.ndarray] = {}
+        steps = np.array([], dtype=int)
+        for metric in self.paper:
+            frame = study.series(metric).pivot_table(
+                index="seed", columns="step", values="value", aggfunc="first"
+            )
+            steps, curves[metric] = frame.columns.to_numpy(), frame.to_numpy(dtype=float)
+        scale = {m: 100.0 for m in self.paper if m == "high_quality"}
+        lines = ["convergence (rule: losslab.report.plateau; the change between the means of "
+                 "the last two quarters of the checkpoints, per seed):"]
+        if len(steps) < 2:
+            return "\n".join([*lines, "  one checkpoint only: run with --eval-every"])
+        for metric, values in curves.items():
+            k = scale.get(metric, 1.0)
+            r = plateau(steps, values * k, resolution=2 * self.paper[metric][1])
+            lines.append(
+                f"  {metric:13s} {r['change']:+.3g} +- {r['se']:.2g} from steps "
+                f"{r['q3_steps'][0]:,}-{r['q3_steps'][1]:,} to {r['q4_steps'][0]:,}-"
+                f"{r['q4_steps'][1]:,}: " + ("plateaued, " if r["plateaued"] else "") + r["by"]
+            )
+        figure = plot_plateau(
+            steps, curves, self.paper, out / "figures" / "plateau.png",
+            f"{self.name}: metrics against training steps (PacGAN's protocol, plain GAN)",
+            scale,
+        )
+        lines.append(f"figure: {figure}")
+        lines += ["metrics at the checkpoints (mean +- SE over seeds; high_quality in %):"]
+        lines += ["  " + line for line in curve_table(steps, curves, scale)]
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -165,6 +207,7 @@ class ProbeReproduction(Reproduction):
 
     d_iters: int
     seeds: int
+    not_applicable: ClassVar[tuple[str, ...]] = ("db", "eval_every")
 
     def budget(self) -> str:
         ages = ", ".join(f"{a:,}" for a in ab.probe_ages(self.default_steps))
@@ -177,7 +220,6 @@ class ProbeReproduction(Reproduction):
     def run(self, out: Path, options: RunOptions) -> str:
         from losslab.study.probe import run_probe
 
-        self._refuse(options, ("db", "eval_every"))
         oldest = options.steps or self.default_steps
         config_path = _write_config(out, self.name, ab.config_text(oldest, self.seeds))
         summary = run_probe(
@@ -300,8 +342,9 @@ def run_reproduction(
     """Rerun ``name`` into ``out``: its table, ending with where the converged result is
     recorded; the same text is written to ``out/reproduction.txt``."""
     rep = get_reproduction(name)
-    out = check_out_dir(out)
     options = RunOptions(steps, seeds, db, eval_every, d_iters, progress, overwrite)
+    rep.check(options)
+    out = check_out_dir(out)
     text = rep.run(out, options) + f"\nrecorded converged result: {rep.recorded}"
     (out / "reproduction.txt").write_text(text + "\n")
     return text
