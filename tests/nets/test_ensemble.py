@@ -88,6 +88,74 @@ def test_parameters_after_n_steps_match_solo_torch_optimizer(settings, make_torc
             torch.testing.assert_close(ens.parameter_list()[k][i], expected, atol=1e-5, rtol=1e-5)
 
 
+def test_decoupled_weight_decay_is_adamw_per_member():
+    """Adam with weight_decay = torch.optim.AdamW (Loshchilov & Hutter's decoupled form),
+    each member with its own decay; a member at 0 is plain Adam."""
+    decays = [0.0, 1e-3, 0.05, 0.3]
+    settings = [OptimizerSettings("adam", lr=1e-2, betas=(0.5, 0.9), weight_decay=w)
+                for w in decays]
+    ens = ensemble()
+    opt = EnsembleOptimizer(ens.parameter_list(), settings)
+    for t in range(25):
+        x, y = batch(t)
+        loss = ((ens(x) - y) ** 2).mean(dim=(1, 2))
+        opt.step(torch.autograd.grad(loss.sum(), ens.parameter_list()))
+    for i, (seed, w) in enumerate(zip(SEEDS, decays, strict=True)):
+        solo = plain_mlp(seed)
+        torch_opt = torch.optim.AdamW(solo.parameters(), lr=1e-2, betas=(0.5, 0.9),
+                                      weight_decay=w)
+        for t in range(25):
+            x, y = batch(t)
+            torch_opt.zero_grad()
+            ((solo(x[i]) - y[i]) ** 2).mean().backward()
+            torch_opt.step()
+        for k, p in enumerate(solo.parameters()):
+            expected = p.detach().T if k % 2 == 0 else p.detach().unsqueeze(0)
+            torch.testing.assert_close(ens.parameter_list()[k][i], expected, atol=1e-5, rtol=1e-5)
+
+
+def test_decoupled_weight_decay_with_rmsprop_matches_a_plain_loop():
+    """theta <- (1 - lr wd) theta, then RMSProp's step: written out by hand in float64."""
+    lr, alpha, eps, wd = 5e-3, 0.99, 1e-8, 0.2
+    ens = ensemble()
+    settings = [OptimizerSettings("rmsprop", lr=lr, alpha=alpha, weight_decay=wd)] * 4
+    opt = EnsembleOptimizer(ens.parameter_list(), settings)
+    solo = plain_mlp(SEEDS[1])
+    theta = [p.detach().double().clone().requires_grad_() for p in solo.parameters()]
+    square = [torch.zeros_like(p) for p in theta]
+    for t in range(15):
+        x, y = batch(t)
+        loss = ((ens(x) - y) ** 2).mean(dim=(1, 2))
+        opt.step(torch.autograd.grad(loss.sum(), ens.parameter_list()))
+        h = x[1].double()
+        for j in range(0, len(theta), 2):
+            h = h @ theta[j].T + theta[j + 1]
+            if j + 2 < len(theta):
+                h = torch.tanh(h)
+        grads = torch.autograd.grad(((h - y[1].double()) ** 2).mean(), theta)
+        with torch.no_grad():
+            for p, g, v in zip(theta, grads, square, strict=True):
+                p.mul_(1 - lr * wd)
+                v.mul_(alpha).add_((1 - alpha) * g * g)
+                p.sub_(lr * g / (v.sqrt() + eps))
+    for k, p in enumerate(theta):
+        expected = (p.detach().T if k % 2 == 0 else p.detach().unsqueeze(0)).float()
+        torch.testing.assert_close(ens.parameter_list()[k][1], expected, atol=1e-5, rtol=1e-4)
+
+
+def test_masked_member_is_not_decayed():
+    ens = ensemble()
+    settings = [OptimizerSettings("adam", lr=1e-2, weight_decay=0.5)] * 4
+    opt = EnsembleOptimizer(ens.parameter_list(), settings)
+    before = [p.detach().clone() for p in ens.parameter_list()]
+    zero = [torch.zeros_like(p) for p in ens.parameter_list()]
+    opt.step(zero, torch.tensor([True, False, True, True]))
+    for p, b in zip(ens.parameter_list(), before, strict=True):
+        assert torch.equal(p[1], b[1])  # masked: untouched
+        # a zero gradient leaves only the decay: theta (1 - lr wd), in float32
+        torch.testing.assert_close(p[0], b[0] * (1 - 1e-2 * 0.5), rtol=1e-6, atol=0)
+
+
 def test_masked_member_keeps_parameters_and_state():
     ens = ensemble()
     opt = EnsembleOptimizer(ens.parameter_list(), [OptimizerSettings("adam", lr=1e-2)] * 4)

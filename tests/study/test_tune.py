@@ -99,6 +99,45 @@ def test_space_has_card_ranges_optimizer_and_overrides():
     assert "gp_weight" not in ns and ns["lr"].low == pytest.approx(2e-5)
 
 
+SUPERVISED = {
+    "study": {"name": "wd", "seeds": 2, "seed": 1},
+    "data": {"name": "blobs"},
+    "model": {"network": {"hidden": [8]}},
+    "train": {"steps": 20, "batch_size": 16, "eval_every": 10},
+    "losses": [{"name": "softmax-ce"}, {"name": "label-smoothing-ce"}],
+}
+
+
+def test_supervised_losses_search_decoupled_weight_decay_from_the_studys_own():
+    c = validate_config({**SUPERVISED, "tune": {"trials": 6, "sampler": "random"}})
+    space = loss_space(c, c.losses[0])
+    wd = space["weight_decay"]
+    assert (wd.low, wd.high, wd.log) == (1e-5, 1e-1, True)
+    assert "weight_decay" not in loss_space(config(), config().losses[0])  # adversarial: no
+    off = validate_config({**SUPERVISED, "tune": {"trials": 6, "weight_decay": []}})
+    assert "weight_decay" not in loss_space(off, off.losses[0])
+
+    def train(members, phase):
+        return {m.index: {"status": "ok", "metrics": {"balanced_accuracy": 0.5}}
+                for m in members}
+
+    seen = []
+    tunings, finals = run_tuning(c, lambda ms, ph: seen.extend(ms) or train(ms, ph))
+    for t in tunings:
+        assert t.trials[0].params["weight_decay"] == 0.0  # trial 0: the study's own, none
+        drawn = [tr.params["weight_decay"] for tr in t.trials[1:]]
+        assert all(1e-5 <= w <= 1e-1 for w in drawn) and len(set(drawn)) == 5
+        for tr in t.trials:  # each trial's members train with its decay
+            members = [m for m in seen if m.index in tr.indices]
+            assert members and all(
+                m.optimizer.weight_decay == tr.params["weight_decay"] for m in members
+            )
+    own = validate_config({**SUPERVISED, "optimizer": {"name": "adam", "lr": 1e-3,
+                                                       "weight_decay": 0.01},
+                           "tune": {"trials": 3}})
+    assert plan_tuning(own)[0].defaults["weight_decay"] == 0.01
+
+
 def test_trial_zero_is_the_defaults_and_trials_use_their_own_seeds():
     c = config(sampler="random", search_seeds=2)
     seen = {}
@@ -179,6 +218,8 @@ def test_samplers_ask_the_same_trials_again(sampler):
         ({"metric": "accuracy"}, "tune.metric = 'accuracy'"),
         ({"search_seeds": 0}, "tune.search_seeds = 0"),
         ({"lr": [10.0, 0.1]}, "lr = [10.0, 0.1]"),
+        ({"weight_decay": [0.1, 0.01]}, "weight_decay = [0.1, 0.01]"),
+        ({"weight_decay": [-1.0, 0.01]}, "tune.weight_decay"),
         ({"ranges": {"wgan-gp": {"gp_weight": {"low": 1}}}}, "needs both low and high"),
     ],
 )

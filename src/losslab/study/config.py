@@ -113,10 +113,12 @@ class OptimizerConfig(_Strict):
     betas: Annotated[list[Unit], Field(min_length=2, max_length=2)] = [0.9, 0.999]
     alpha: Unit = 0.99
     eps: PositiveFloat = 1e-8
+    # decoupled (AdamW-style, Loshchilov & Hutter 2019): theta <- (1 - lr * wd) theta
+    weight_decay: Annotated[float, Field(ge=0.0)] = 0.0
 
     @model_validator(mode="after")
     def _finite(self) -> OptimizerConfig:
-        for name in ("lr", "eps"):
+        for name in ("lr", "eps", "weight_decay"):
             if not math.isfinite(getattr(self, name)):
                 raise ValueError(f"{name} = {getattr(self, name)}: must be a finite number")
         return self
@@ -186,6 +188,9 @@ class TuneConfig(_Strict):
     lr: Annotated[list[PositiveFloat], Field(max_length=2)] = [0.1, 10.0]
     beta1: list[Unit] = [0.0, 0.5, 0.9]
     n_critic: list[PositiveInt] = [1, 2, 5]
+    # decoupled weight decay for supervised losses (classification, regression):
+    # log-uniform over [low, high]; trial 0 keeps the study's own (0 unless set)
+    weight_decay: Annotated[list[PositiveFloat], Field(max_length=2)] = [1e-5, 1e-1]
     # per loss (its label or name): a knob's range, or false to keep it at its value
     ranges: dict[str, dict[str, RangeOverride | Literal[False]]] = {}
 
@@ -193,6 +198,9 @@ class TuneConfig(_Strict):
     def _lr_range(self) -> TuneConfig:
         if self.lr and (len(self.lr) != 2 or self.lr[0] >= self.lr[1]):
             raise ValueError(f"lr = {self.lr} must be [low_factor, high_factor] with low < high")
+        wd = self.weight_decay
+        if wd and (len(wd) != 2 or wd[0] >= wd[1] or not all(map(math.isfinite, wd))):
+            raise ValueError(f"weight_decay = {wd} must be [low, high] with low < high")
         return self
 
 

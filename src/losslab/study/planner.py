@@ -62,18 +62,20 @@ def member(
     params: dict[str, Any] | None = None,
 ) -> Any:
     """One member of ``entry`` on ``seed``; ``params`` (a tuning trial's values, see
-    :mod:`losslab.study.space`) replace the loss's knobs, its ``lr``/``beta1`` and its
-    ``n_critic``."""
+    :mod:`losslab.study.space`) replace the loss's knobs, its ``lr``/``beta1``/
+    ``weight_decay`` and its ``n_critic``."""
     spec = get_loss(entry.name)
     params = dict(params or {})
     lr, beta1 = params.pop("lr", None), params.pop("beta1", None)
-    n_critic = params.pop("n_critic", None)
+    n_critic, weight_decay = params.pop("n_critic", None), params.pop("weight_decay", None)
     hparams = spec.hyperparameters({**entry.hparam_overrides, **params})
     optimizer = optimizer_settings(entry, config.optimizer, spec.optimizer)
     if lr is not None:
         optimizer = replace(optimizer, lr=float(lr))
     if beta1 is not None:
         optimizer = replace(optimizer, betas=(float(beta1), optimizer.betas[1]))
+    if weight_decay is not None:
+        optimizer = replace(optimizer, weight_decay=float(weight_decay))
     common = dict(
         index=index, label=entry.display, loss=entry.name, hparams=hparams, seed=seed,
         optimizer=optimizer,
@@ -212,4 +214,7 @@ def optimizer_settings(
     chosen = entry.optimizer or study_wide
     if chosen is None:
         return OptimizerSettings(paper.name, paper.lr, tuple(paper.betas), paper.alpha, paper.eps)
-    return OptimizerSettings(chosen.name, chosen.lr, tuple(chosen.betas), chosen.alpha, chosen.eps)
+    return OptimizerSettings(
+        chosen.name, chosen.lr, tuple(chosen.betas), chosen.alpha, chosen.eps,
+        chosen.weight_decay,
+    )

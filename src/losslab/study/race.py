@@ -416,8 +416,9 @@ class Race:
     def _settings(self, cands: list[str]) -> list[str]:
         """Round 0's labels: each candidate at its defaults and ``search - 1`` settings
         proposed by the tuned-study machinery (:mod:`losslab.study.tune`, random search):
-        its learning rate log-uniform over x0.1..x10 of the paper's and its main knob (the
-        first on its card with a search range) over the card's range."""
+        its learning rate log-uniform over x0.1..x10 of the paper's, its main knob (the
+        first on its card with a search range) over the card's range, and for supervised
+        tasks decoupled weight decay log-uniform over 1e-5..1e-1 (its defaults: none)."""
         from losslab.study.config import TuneConfig
         from losslab.study.tune import ask_trials, plan_tuning
 
@@ -434,7 +435,7 @@ class Race:
             tune=TuneConfig.model_construct(
                 trials=self.search, sampler="random", metric=self.plan.metric,
                 search_seeds=1, batch=self.search, lr=[0.1, 10.0], beta1=[], n_critic=[],
-                ranges=ranges,
+                weight_decay=[] if self.task == "generate" else [1e-5, 1e-1], ranges=ranges,
             ),
         )
         labels = []
@@ -474,7 +475,9 @@ class Race:
         )
         self.notes.append(
             f"round 0 tried {self.search} settings per candidate (its defaults, and its "
-            f"learning rate x0.1..x10 and main knob drawn at random) on the validation rows; "
+            f"learning rate x0.1..x10, main knob"
+            + ("" if self.task == "generate" else " and weight decay 1e-5..1e-1")
+            + " drawn at random) on the validation rows; "
             f"each candidate went on with its best: {kept}"
         )
         # round 0 as the report reads it: each candidate at the setting it went on with
@@ -635,13 +638,14 @@ class Race:
         loss = self._loss(label)
         params = dict(self.settings_of[label]["params"] if label in self.settings_of
                       else self.chosen.get(label, {}))
-        lr = params.pop("lr", None)
+        lr, weight_decay = params.pop("lr", None), params.pop("weight_decay", None)
         extra: dict[str, Any] = dict(params)
-        if lr is not None:
+        if lr is not None or weight_decay is not None:
             paper = get_loss(loss).optimizer
             extra["optimizer"] = OptimizerConfig(
-                name=paper.name, lr=float(lr), betas=[float(b) for b in paper.betas],
-                alpha=paper.alpha, eps=paper.eps,
+                name=paper.name, lr=float(paper.lr if lr is None else lr),
+                betas=[float(b) for b in paper.betas], alpha=paper.alpha, eps=paper.eps,
+                weight_decay=float(weight_decay or 0.0),
             )
         return LossEntry(name=loss, label=label, **extra)
 

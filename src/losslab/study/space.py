@@ -5,7 +5,11 @@ A loss's space is the union of
 * its card's knobs that declare a :class:`~losslab.losses.Search` range,
 * the optimiser: ``lr`` log-uniform over ``[tune].lr`` factors of the loss's default
   learning rate, Adam's ``beta1`` from ``[tune].beta1``, and ``n_critic`` from
-  ``[tune].n_critic`` for adversarial losses,
+  ``[tune].n_critic`` for adversarial losses, and decoupled ``weight_decay``
+  log-uniform over ``[tune].weight_decay`` for supervised losses (classification and
+  regression: a few hundred rows overfit a network, and how much to shrink it is a
+  model-selection choice like the learning rate; trial 0 keeps the study's own value,
+  0 unless ``[optimizer].weight_decay`` sets one),
 
 with ``[tune.ranges.<label or name>]`` replacing a range or (``false``) removing a knob.
 A knob's value in ``[[losses]]`` is its trial-0 value, and a range that does not contain
@@ -32,7 +36,7 @@ from losslab.metrics import (
 if TYPE_CHECKING:
     from losslab.study.config import LossEntry, StudyConfig
 
-OPTIMIZER_KNOBS = ("lr", "beta1", "n_critic")
+OPTIMIZER_KNOBS = ("lr", "beta1", "n_critic", "weight_decay")
 SEARCH_SEED_BASE = 1_000_000
 """Trial members train on seeds ``SEARCH_SEED_BASE + s``: no final member ever uses them."""
 
@@ -75,6 +79,8 @@ def defaults(config: StudyConfig, entry: LossEntry) -> dict[str, Any]:
         values["beta1"] = opt.betas[0]
     if spec.family == "adversarial":
         values["n_critic"] = entry.n_critic or int(spec.training.get("n_critic", 1))
+    if spec.family in ("classification", "regression"):
+        values["weight_decay"] = opt.weight_decay
     return values
 
 
@@ -92,6 +98,8 @@ def loss_space(config: StudyConfig, entry: LossEntry) -> dict[str, Search]:
         space["beta1"] = Search.among(*tune.beta1)
     if tune.n_critic and "n_critic" in start:
         space["n_critic"] = Search.among(*tune.n_critic)
+    if tune.weight_decay and "weight_decay" in start:
+        space["weight_decay"] = Search.log_uniform(*tune.weight_decay)
     overrides = next(
         (tune.ranges[k] for k in (entry.display, entry.sweep_of, entry.name) if k in tune.ranges),
         {},

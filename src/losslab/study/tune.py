@@ -96,6 +96,12 @@ def _suggest(trial: Any, name: str, search: Search, integer: bool) -> Any:
     return trial.suggest_float(name, search.low, search.high, log=search.log)
 
 
+def _off_axis(search: Search, value: Any) -> bool:
+    """A trial-0 value a log axis cannot hold (0: weight decay off, the study's default):
+    trial 0 takes it as given and Optuna is not told (it cannot represent it)."""
+    return search.choices is None and search.log and float(value) <= 0
+
+
 def _integer(entry: LossEntry, knob: str) -> bool:
     hp = get_loss(entry.name).card.hyperparameters.get(knob)
     return knob == "n_critic" or bool(hp is not None and hp.integer)
@@ -124,7 +130,10 @@ def plan_tuning(config: StudyConfig) -> list[LossTuning]:
             )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                study.enqueue_trial(start, skip_if_exists=False)
+                study.enqueue_trial(
+                    {k: v for k, v in start.items() if not _off_axis(space[k], v)},
+                    skip_if_exists=False,
+                )
             out.append(LossTuning(d, entry, space, start, study, metric=metric))
     return out
 
@@ -142,7 +151,9 @@ def ask_trials(tuning: LossTuning, config: StudyConfig, position: int, count: in
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # optuna warns when QMC falls back on categoricals
             params = {
-                k: _suggest(ot, k, s, _integer(tuning.entry, k)) for k, s in tuning.space.items()
+                k: tuning.defaults[k] if number == 0 and _off_axis(s, tuning.defaults[k])
+                else _suggest(ot, k, s, _integer(tuning.entry, k))
+                for k, s in tuning.space.items()
             }
         first = base + (position * config.tune.trials + number) * ss
         trial = Trial(

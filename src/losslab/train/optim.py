@@ -18,6 +18,17 @@ Adam: :math:`c_1 = 1-\beta_1^t`, :math:`c_2 = 1-\beta_2^t` (bias correction).
 RMSProp: :math:`\beta_1 = 0` (so :math:`m_t = g_t`), :math:`\beta_2 = \alpha`,
 :math:`c_1 = c_2 = 1`. Both match ``torch.optim.Adam`` / ``torch.optim.RMSprop``
 with default flags (tests hold this).
+
+Weight decay :math:`\lambda` is *decoupled* (Loshchilov & Hutter 2019, "Decoupled
+weight decay regularization", ICLR): before the update above,
+
+.. math::  \theta_{t-1} \leftarrow (1 - \eta\lambda)\,\theta_{t-1},
+
+for the members that step, so it shrinks weights at a rate that does not depend on
+the gradient's scale (an L2 term added to the loss would be divided by Adam's
+:math:`\sqrt{v_t}`). With Adam this is ``torch.optim.AdamW``; with RMSProp it is the
+same decoupled step (torch's ``RMSprop(weight_decay=)`` is the coupled L2 form instead).
+:math:`\lambda = 0` (the default) skips it.
 """
 
 from __future__ import annotations
@@ -30,13 +41,15 @@ import torch
 
 @dataclass(frozen=True)
 class OptimizerSettings:
-    """One member's optimiser: ``adam`` (lr, betas, eps) or ``rmsprop`` (lr, alpha, eps)."""
+    """One member's optimiser: ``adam`` (lr, betas, eps) or ``rmsprop`` (lr, alpha, eps),
+    with decoupled ``weight_decay`` (see the module docstring)."""
 
     name: str
     lr: float
     betas: tuple[float, float] = (0.9, 0.999)
     alpha: float = 0.99
     eps: float = 1e-8
+    weight_decay: float = 0.0
 
     def constants(self) -> tuple[float, float, float, float, bool]:
         """(lr, beta1, beta2, eps, bias_correction) of the unified update."""
@@ -63,6 +76,13 @@ class EnsembleOptimizer:
         self.beta2 = torch.tensor(cols[2], dtype=torch.float64, device=device)
         self.eps = torch.tensor(cols[3], dtype=torch.float32, device=device)
         self.bias_correction = torch.tensor(cols[4], dtype=torch.bool, device=device)
+        # decoupled weight decay: the factor 1 - lr * lambda per member, as AdamW computes
+        # it (in double, applied to float32 parameters); None when no member decays
+        decay = [s.lr * s.weight_decay for s in settings]
+        self.shrink = (
+            torch.tensor([1.0 - d for d in decay], dtype=torch.float64, device=device)
+            if any(d != 0 for d in decay) else None
+        )
         self.step_count = torch.zeros(n, dtype=torch.float64, device=device)
         # consecutive parameters share one [S, P] buffer per moment (a bucket of at most
         # BUCKET numbers), so an update is a few large elementwise ops instead of a dozen
@@ -105,6 +125,10 @@ class EnsembleOptimizer:
         w1, w2, eps = w1.view(col), w2.view(col), self.eps.view(col)
         step_size, inv_sqrt_c2 = step_size.view(col), inv_sqrt_c2.view(col)
         grads = list(grads)
+        if self.shrink is not None:  # decoupled weight decay, before the update
+            factor = torch.where(active, self.shrink, torch.ones_like(self.shrink)).float()
+            for p in self.params:
+                p.mul_(factor.view((n,) + (1,) * (p.dim() - 1)))
         first = 0
         for b in self.buckets:
             mine = grads[first : first + len(b.params)]

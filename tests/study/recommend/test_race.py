@@ -126,6 +126,9 @@ def test_round0_searches_each_candidate_and_keeps_its_best_setting():
         assert len(tried) == 3
         lrs = [t["params"]["lr"] for t in tried]
         assert lrs[0] == pytest.approx(losslab.losses.get_loss(loss).optimizer.lr)
+        # supervised: decoupled weight decay searched too, none at the defaults
+        decays = [t["params"]["weight_decay"] for t in tried]
+        assert decays[0] == 0.0 and all(1e-5 <= w <= 1e-1 for w in decays[1:])
         values = [t["value"] for t in tried]
         finite = [(v, i) for i, v in enumerate(values) if v is not None and np.isfinite(v)]
         best = (min if lower_is_better else max)(finite)[1]
@@ -135,7 +138,8 @@ def test_round0_searches_each_candidate_and_keeps_its_best_setting():
     first = res.race.rounds[0]
     assert sorted(first.candidates) == sorted(search)
     assert {m["loss"] for m in first.members} <= set(search)
-    assert any("round 0 tried 3 settings" in n for n in res.race.notes)
+    assert any("round 0 tried 3 settings" in n and "weight decay 1e-5..1e-1" in n
+               for n in res.race.notes)
     # tune=1: no search, the defaults only
     plain = recommend(df, task="regress", target="y", schedule=[(40, 2), (80, 3)], tune=1)
     assert plain.race.search == {}
