@@ -17,7 +17,14 @@ model of a round is
 with ``T`` steps, ``S`` members of work units ``w_m`` (supervised: 1; adversarial:
 one generator step plus ``n_critic`` discriminator steps, plus one per declared
 penalty), a per-step overhead ``A`` and a per-member evaluation cost ``e`` measured
-from our own held-out evaluation. ``k`` is re-estimated from every finished round.
+from our own held-out evaluation. ``k`` is re-estimated from every finished round, and
+separately for each kind of ensemble (:func:`group_key`: a GAN's critic steps, an energy
+model's Langevin steps and a diffusion model's sampler do not cost the same per unit, and
+which kinds survive changes from round to round); a kind not timed yet uses the
+race-wide ``k``. The clock is the caller's: the command line starts it at its process's
+start, so interpreter start-up and imports are inside the budget. Generative races
+give every screening round at least :data:`TRANSIENT_STEPS` steps, racing fewer
+candidates where the budget cannot (see there).
 The time left (the budget x :data:`TARGET_SHARE`, less what has been spent) is planned
 so that steps never shrink from one round to the next: a screening round gets the most
 steps ``T`` with which it *and every later round at* ``T`` *steps* still fit (later
@@ -100,6 +107,16 @@ EARLY_STOP_MIN_EVERY = 10  # at least 10 apart)
 PATIENCE = 5  # evaluations without a lower validation loss before a member stops
 PLAN_SAFETY = 0.75  # screening rounds plan on this share of the time left: the cost
 # model is refitted after each round, and a round that overruns would starve the final
+TRANSIENT_STEPS = 250
+"""Generative round 0 trains at least this many steps (a quarter of the 1,000 a
+generative recommendation needs): adversarial, energy and diffusion losses spend their
+first steps in a start-up transient where a ranking says more about speed than about the
+loss, and a GAN cut after 30 steps never reaches the final. Where the budget cannot give
+every candidate that (every round that cuts candidates, at this length, must fit), round
+0 first drops the search (defaults only), then races fewer candidates: the first of each
+family in the catalogue's order (each family's founding loss first), taken round-robin
+across the families, as many as fit and at least :data:`FINAL_MAX` (then round 0 cuts
+no one and only times the race); the output says which were left out."""
 
 
 @dataclass(frozen=True)
@@ -234,15 +251,27 @@ def groups(losses: list[str]) -> list[list[str]]:
     return list(out.values())
 
 
+def family_round_robin(losses: list[str]) -> list[str]:
+    """``losses`` in the order a short generative race keeps them: the first of each
+    family (in the catalogue's order), then the second of each, and so on."""
+    by_family: dict[str, list[str]] = {}
+    for loss in losses:
+        by_family.setdefault(get_loss(loss).family, []).append(loss)
+    return [
+        fam[i] for i in range(max(map(len, by_family.values())))
+        for fam in by_family.values() if i < len(fam)
+    ]
+
+
 def check_width(losses: list[str], dim: int, budget: float, source: str) -> None:
     """Bad input when even the smallest race (round 0 and the final round at the minimum
     steps, with the prior cost, which grows linearly with columns + hidden width) cannot
-    fit the budget; the message says how many columns the budget serves."""
-    settings = (
-        ADVERSARIAL
-        if get_loss(losses[0]).family not in ("classification", "regression")
-        else SUPERVISED
-    )
+    fit the budget; the message says how many columns the budget serves. A generative
+    race may keep as few as :data:`FINAL_MAX` candidates (see :data:`TRANSIENT_STEPS`)."""
+    generative = get_loss(losses[0]).family not in ("classification", "regression")
+    settings = ADVERSARIAL if generative else SUPERVISED
+    if generative:
+        losses = family_round_robin(losses)[:FINAL_MAX]
     per = counts(len(losses))
 
     def units(names: list[str], seeds: int) -> float:
@@ -300,6 +329,10 @@ class Race:
         self.settings = ADVERSARIAL if self.task == "generate" else SUPERVISED
         self.width = (table.dim + HIDDEN) / (16 + HIDDEN)
         self.k = self.settings.prior_unit_s * self.width
+        # seconds per work unit measured per ensemble kind (group_key): an energy model's
+        # Langevin steps and a GAN's critic steps cost differently per unit, and which
+        # kinds survive changes from round to round
+        self.k_group: dict[tuple, float] = {}
         self.e = self.settings.prior_eval_s
         self.notes: list[str] = []
         self.curves: dict[str, tuple[list[int], list[list[float]]]] = {}
@@ -325,26 +358,39 @@ class Race:
             self.dataset = TableRegression.of(t.x, t.y, t.source)
 
     # -- cost model -----------------------------------------------------------
-    def units(self, losses: list[str], seeds: int, steps: int) -> float:
-        """Work units of one round: per ensemble an overhead plus its members' steps."""
+    def group_units(self, losses: list[str], seeds: int, steps: int) -> list[tuple[tuple, float]]:
+        """Work units of one round per ensemble (its :func:`group_key`): an overhead plus
+        its members' steps."""
         a = self.settings.overhead_units
         names = [self._loss(x) for x in losses]
-        return sum(
-            steps * (a + seeds * sum(unit_weight(x) for x in g))
-            + seeds * sum(fixed_units(x) for x in g)
+        return [
+            (
+                group_key(g[0]),
+                steps * (a + seeds * sum(unit_weight(x) for x in g))
+                + seeds * sum(fixed_units(x) for x in g),
+            )
             for g in groups(names)
-        )
+        ]
+
+    def units(self, losses: list[str], seeds: int, steps: int) -> float:
+        """Work units of one round (all its ensembles)."""
+        return sum(u for _, u in self.group_units(losses, seeds, steps))
 
     def _loss(self, label: str) -> str:
         """The registered loss of a round-0 setting's label (a loss's own name otherwise)."""
         return self.settings_of.get(label, {"loss": label})["loss"]
 
     def predict(self, losses: list[str], steps: int, seeds: int) -> float:
-        return self.k * self.units(losses, seeds, steps) + self.e * seeds * len(losses)
+        """Seconds of a round: each ensemble's units at its own measured seconds per unit
+        (:attr:`k_group`, from the rounds so far; the race-wide ``k`` for an ensemble not
+        timed yet) plus the evaluation."""
+        return sum(
+            self.k_group.get(key, self.k) * u for key, u in self.group_units(losses, seeds, steps)
+        ) + self.e * seeds * len(losses)
 
     def steps_for(self, seconds: float, losses: list[str], seeds: int) -> float:
         fixed = self.predict(losses, 0, seeds)
-        per_step = self.k * (self.units(losses, seeds, 1) - self.units(losses, seeds, 0))
+        per_step = self.predict(losses, 1, seeds) - fixed
         return (seconds - fixed) / per_step
 
     def elapsed(self) -> float:
@@ -368,6 +414,8 @@ class Race:
                 f"--schedule has {len(self.schedule)} rounds; {len(cands)} "
                 f"candidates need {len(per)}"
             )
+        cands = self._fit_transient(cands)
+        per = counts(len(cands))
         rounds: list[Round] = []
         alive = cands
         race_start = time.perf_counter()
@@ -399,6 +447,50 @@ class Race:
             self.split.test[:HELDOUT_ROWS] if self.task == "generate" else None,
             self.predictions,
         )
+
+    def _fit_transient(self, cands: list[str]) -> list[str]:
+        """The candidates (and search) with which every generative round can train
+        :data:`TRANSIENT_STEPS` steps in the time left (see there); unchanged for
+        supervised tasks and replayed schedules."""
+        if self.schedule is not None or self.task != "generate":
+            return cands
+
+        def fits(names: list[str], search: int) -> bool:
+            if len(names) <= FINAL_MAX:  # round 0 then only times the race: no one is cut
+                return True
+            labels = [n for n in names for _ in range(max(1, search))]
+            per = counts(len(names))
+            plan = [labels, *(names[:n] for n in per[1:])]
+            rounds = [(c, MIN_PAIRS if j == len(plan) - 1 else SCREEN_SEEDS)
+                      for j, c in enumerate(plan)]
+            fixed = sum(self.predict(c, 0, k) for c, k in rounds)
+            per_step = sum(self.predict(c, 1, k) - self.predict(c, 0, k) for c, k in rounds)
+            return (PLAN_SAFETY * self.left() - fixed) / per_step >= TRANSIENT_STEPS
+
+        if fits(cands, self.search):
+            return cands
+        if self.search > 1 and fits(cands, 1):
+            self.notes.append(
+                f"round 0 trained the defaults only: {self.search} settings per candidate at "
+                f"the {TRANSIENT_STEPS} steps every generative candidate gets (past its "
+                "start-up transient) would not fit the budget"
+            )
+            self.search = 1
+            return cands
+        order = family_round_robin(cands)
+        n = len(order) - 1
+        while n > FINAL_MAX and not fits(order[:n], 1):
+            n -= 1
+        kept = [c for c in cands if c in order[:n]]
+        left_out = [c for c in cands if c not in kept]
+        self.search = 1
+        self.notes.append(
+            f"the budget cannot give all {len(cands)} candidates screening rounds of "
+            f"{TRANSIENT_STEPS} steps (past the start-up transient): raced {len(kept)}, the "
+            f"first of each family in the catalogue's order ({', '.join(kept)}), defaults "
+            f"only; left out: {', '.join(left_out)}. A larger --budget races them all"
+        )
+        return kept
 
     def baselines(self, seeds: list[int]) -> list[dict[str, Any]]:
         """The simple models on the final round's seeds and test rows (see
@@ -497,8 +589,12 @@ class Race:
             return int(steps), int(seeds)
         if r == 0:
             t = self.steps_for(ROUND0_SHARE * self.budget, alive, SCREEN_SEEDS)
-            t = min(t, self._even_steps(r, per, alive))
-            return int(np.clip(t, s.min_steps, s.preferred_steps // 4)), SCREEN_SEEDS
+            even = self._even_steps(r, per, alive)
+            t = min(t, even)
+            low = s.min_steps
+            if self.task == "generate":  # past the start-up transient, where it fits
+                low = max(low, min(TRANSIENT_STEPS, int(even)))
+            return int(np.clip(t, low, s.preferred_steps // 4)), SCREEN_SEEDS
         prev = done[-1].steps
         left = self.left()
         if r < len(per) - 1:
@@ -566,16 +662,20 @@ class Race:
         t0 = time.perf_counter()
         rows: list[dict[str, Any]] = []
         timed_s, timed_units = 0.0, 0.0
+        timed: list[tuple[tuple, float, float, int]] = []  # (kind, seconds, units, members)
         for task in self._tasks(rnd):
             start = time.perf_counter()
             out = run_task(task, self._progress)
             spent = time.perf_counter() - start
             rows += out
             if any(r["status"] != "failed" for r in out):  # a crashed task times nothing
+                names = sorted({r["registry_name"] for r in out})
+                parts = self.group_units(names, rnd.seeds, rnd.steps)
+                whole = sum(u for _, u in parts) or 1.0
+                for key, units in parts:  # one kind per ensemble; shared pro rata if not
+                    timed.append((key, spent * units / whole, units, len(out) * units / whole))
                 timed_s += spent
-                timed_units += self.units(
-                    sorted({r["registry_name"] for r in out}), rnd.seeds, rnd.steps
-                )
+                timed_units += self.units(names, rnd.seeds, rnd.steps)
         t1 = time.perf_counter()
         rnd.members = [self._score(row, rnd) for row in sorted(rows, key=lambda x: x["idx"])]
         own = time.perf_counter() - t1
@@ -593,6 +693,10 @@ class Race:
         if timed_units > 0:
             trainer_eval = (self.settings.eval_factor - 1.0) * own
             self.k = max(1e-7, (timed_s - trainer_eval) / timed_units)
+            per_member_eval = trainer_eval / n
+            for key, spent, units, members in timed:
+                if units > 0:
+                    self.k_group[key] = max(1e-7, (spent - per_member_eval * members) / units)
 
     def _progress(self, n: int) -> None:
         if self.on_step is not None:

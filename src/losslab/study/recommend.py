@@ -62,6 +62,7 @@ def recommend(
     on_profile: Callable[[Profile], Any] | None = None,
     losses: list[str] | None = None,
     threads: int | None = None,
+    started: float | None = None,
 ) -> RecommendResult:
     """Profile ``data``, race the candidate losses for ``task`` and recommend one.
 
@@ -77,10 +78,12 @@ def recommend(
     (``--losses A,B``): race these registered losses instead of the rules' choice (at least
     2, each fitting the task). ``threads``:
     torch threads (``--threads``; default one, see :func:`~losslab.study.race.set_threads`).
+    ``started``: when the budget's clock started (a :func:`time.perf_counter` value; the
+    command line passes its process's start, so start-up counts; default: this call).
     Bad input raises
     :class:`~losslab.errors.BadInput` with one line naming the problem.
     """
-    started = time.perf_counter()
+    started = time.perf_counter() if started is None else float(started)
     if task not in TASKS:
         raise BadInput(f"--task {task!r}: expected one of {', '.join(TASKS)}")
     if not budget >= MIN_BUDGET:

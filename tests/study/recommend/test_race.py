@@ -196,3 +196,71 @@ def test_imbalanced_csv_cli_races_logit_adjustment_and_says_why(tmp_path, capsys
         assert f"{loss}: imbalanced classes (largest/smallest = 30.0 &gt;= 3)" in html
     raced = {m["loss"] for m in summary["members"]}
     assert {"logit-adjusted-ce", "balanced-softmax"} <= raced
+
+
+def test_the_budget_clock_starts_with_the_process(monkeypatch, tmp_path):
+    """The command line's budget covers start-up: ``recommend`` gets the process's start
+    (now minus its age read from /proc), and the age is right for a process that slept."""
+    import subprocess
+    import sys
+
+    import losslab.study.bounds as bounds
+    import losslab.study.recommend as rec
+
+    code = "import time; time.sleep(1.5); from losslab.study.bounds import process_age; " \
+           "print(process_age())"
+    age = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               check=True).stdout)
+    assert 1.5 <= age < 30
+    seen = {}
+
+    def fake(*args, **kwargs):
+        seen.update(kwargs)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(bounds, "process_age", lambda: 40.0)
+    monkeypatch.setattr(rec, "recommend", fake)
+    before = time.perf_counter()
+    with pytest.raises(SystemExit):
+        main(["recommend", str(_iris_csv(tmp_path)), "--task", "classify", "--target", "target"])
+    assert before - 40.0 <= seen["started"] <= time.perf_counter() - 40.0
+
+
+def _generative_race(ring, budget):
+    from losslab.data.files import load
+    from losslab.data.profile import profile
+    from losslab.study.candidates import choose
+    from losslab.study.race import Race
+
+    table = load(ring(600), "generate", None, None, False, False)
+    prof = profile(table, "generate", 0)
+    return Race(table, prof, choose(prof), budget)
+
+
+def test_a_short_generative_budget_races_the_first_of_each_family_past_the_transient(ring):
+    """The rule of race.TRANSIENT_STEPS: a budget that cannot give every candidate 250-step
+    screening rounds first drops the search, then keeps the first of each family
+    round-robin (at least one per family); a large budget keeps everything."""
+    from losslab.losses import get_loss
+    from losslab.study.race import FINAL_MAX, TRANSIENT_STEPS, counts
+
+    big = _generative_race(ring, 1e7)
+    cands = [c.loss for c in big.plan.candidates]
+    assert big._fit_transient(cands) == cands and big.search == 3 and not big.notes
+
+    tiny = _generative_race(ring, 20)
+    kept = tiny._fit_transient(cands)
+    families = {}
+    for c in cands:  # the first loss of each family, by hand
+        families.setdefault(get_loss(c).family, c)
+    assert kept == [c for c in cands if c in families.values()] and len(kept) == FINAL_MAX
+    assert tiny.search == 1 and "left out" in tiny.notes[-1] and "250 steps" in tiny.notes[-1]
+
+    mid = _generative_race(ring, 600)
+    kept = mid._fit_transient(cands)
+    assert FINAL_MAX <= len(kept) <= len(cands)
+    if len(kept) > FINAL_MAX:  # every cutting round fits at 250 steps, by the cost model
+        per = counts(len(kept))
+        assert mid._even_steps(0, per, kept) >= TRANSIENT_STEPS
+    # whatever is kept holds the first of every family
+    assert set(families.values()) <= set(kept)
