@@ -22,7 +22,9 @@ separately for each kind of ensemble (:func:`group_key`: a GAN's critic steps, a
 model's Langevin steps and a diffusion model's sampler do not cost the same per unit, and
 which kinds survive changes from round to round); a kind not timed yet uses the
 race-wide ``k``. The clock is the caller's: the command line starts it at its process's
-start, so interpreter start-up and imports are inside the budget. Generative races
+start, so interpreter start-up and imports are inside the budget, and at
+:data:`OVERRUN` times the budget the race stops where it is (:class:`OutOfTime`): the
+round that was training is reported unfinished and no loss is recommended. Generative races
 give every screening round at least :data:`TRANSIENT_STEPS` steps, racing fewer
 candidates where the budget cannot (see there).
 The time left (the budget x :data:`TARGET_SHARE`, less what has been spent) is planned
@@ -145,7 +147,14 @@ class Settings:
 ADVERSARIAL = Settings(30, 3000, 20000, 10, 4.0, 1.2e-3, 0.3, 3.0, 1000)
 SUPERVISED = Settings(30, 1500, 4000, 20, 10.0, 2.0e-4, 0.01, 1.0, 300)
 OVERRUN = 1.2
-"""A race that took more than this times its budget (start-up included) names no winner."""
+"""A race that took more than this times its budget (start-up included) names no winner;
+at this time (less :data:`RESERVE_S` for the report) the race stops where it is."""
+
+
+class OutOfTime(BaseException):
+    """Raised from the trainers' step callback when a budgeted race reaches its hard limit
+    (:data:`OVERRUN` x budget). A ``BaseException``, so the per-member crash handling of
+    :func:`~losslab.study.executor.run_task` does not record it as a failed member."""
 
 
 @dataclass
@@ -159,6 +168,7 @@ class Round:
     members: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     kept: list[str] = field(default_factory=list)
+    out_of_time: bool = False  # stopped at the hard limit: its unfinished members unscored
 
 
 @dataclass
@@ -433,6 +443,16 @@ class Race:
                 self.on_round(f"round {r}: {len(alive)} x {seeds} seeds x {steps} steps")
             self._train(rnd)
             rounds.append(rnd)
+            if rnd.out_of_time:
+                if r == 0 and self.settings_of:  # reported at each candidate's defaults
+                    rnd.members = [m for m in rnd.members if self._loss(m["loss"]) == m["loss"]]
+                    rnd.candidates = list(dict.fromkeys(self._loss(c) for c in rnd.candidates))
+                self.notes.append(
+                    f"the race stopped at {self.elapsed():.0f} s, its hard limit of "
+                    f"{OVERRUN:.0%} of --budget {self.budget:g}: round {r} did not finish "
+                    "(the machine was slower than every round's measurement)"
+                )
+                break
             if not final:
                 order = self._order(rnd)
                 if r == 0 and self.settings_of:
@@ -664,8 +684,16 @@ class Race:
         timed_s, timed_units = 0.0, 0.0
         timed: list[tuple[tuple, float, float, int]] = []  # (kind, seconds, units, members)
         for task in self._tasks(rnd):
+            if rnd.out_of_time:
+                rows += _unfinished(task)
+                continue
             start = time.perf_counter()
-            out = run_task(task, self._progress)
+            try:
+                out = run_task(task, self._progress)
+            except OutOfTime:
+                rnd.out_of_time = True
+                rows += _unfinished(task)
+                continue
             spent = time.perf_counter() - start
             rows += out
             if any(r["status"] != "failed" for r in out):  # a crashed task times nothing
@@ -681,7 +709,8 @@ class Race:
         own = time.perf_counter() - t1
         rnd.seconds = time.perf_counter() - t0
         for loss in rnd.candidates:
-            bad = [m for m in rnd.members if m["loss"] == loss and m["status"] != "ok"]
+            bad = [m for m in rnd.members
+                   if m["loss"] == loss and m["status"] not in ("ok", "stopped")]
             if bad:
                 self.notes.append(
                     f"round {rnd.index}: {loss}: {len(bad)} of {rnd.seeds} "
@@ -701,6 +730,8 @@ class Race:
     def _progress(self, n: int) -> None:
         if self.on_step is not None:
             self.on_step()
+        if self.schedule is None and self.elapsed() > OVERRUN * self.budget - RESERVE_S:
+            raise OutOfTime
 
     def _tasks(self, rnd: Round) -> list[Any]:
         """The round as a study config over the in-memory dataset, planned into trainer
@@ -809,6 +840,19 @@ class Race:
         entries = ranking(rnd.members, [self.plan.metric])
         ranked = [e["loss"] for e in entries]
         return ranked + [c for c in rnd.candidates if c not in ranked]
+
+
+def _unfinished(task: Any) -> list[dict[str, Any]]:
+    """Rows for the members of a task the hard limit stopped (or never started)."""
+    from losslab.study.executor import _row
+    from losslab.train.result import MemberResult
+
+    reason = f"stopped at the race's hard limit ({OVERRUN:.0%} of --budget) before it finished"
+    return [
+        _row(task, m, MemberResult(index=m.index, status="stopped", reason=reason),
+             {"passes": 0, "seconds": 0.0})
+        for m in task.members
+    ]
 
 
 def set_threads(requested: int | None = None) -> int:

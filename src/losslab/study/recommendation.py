@@ -178,6 +178,7 @@ def _round_dict(r: Round) -> dict[str, Any]:
         "scored_on": r.split,
         "kept": r.kept,
         "seconds": round(r.seconds, 3),
+        "out_of_time": r.out_of_time,
     }
 
 
@@ -229,10 +230,10 @@ def build(
     short = _too_short(race, budget, seconds)
     lost_to = _beaten_by(plan.metric, primary[0] if primary else None, base_rank)
     winner, tied = None, []
-    if best is None:
-        recommendation = "No recommendation: no finalist produced a finite score."
-    elif short:
+    if short:
         recommendation = "No recommendation: the race was too short: " + short
+    elif best is None:
+        recommendation = "No recommendation: no finalist produced a finite score."
     elif lost_to is not None:
         simple = lost_to["loss"].removeprefix(PREFIX)
         kind = "generative loss" if task == "generate" else "neural loss"
@@ -289,6 +290,14 @@ def build(
 def _too_short(race: RaceResult, budget: float, seconds: float | None) -> str | None:
     """Why the race is too short to name a winner (see :func:`build`), or ``None``."""
     final = race.rounds[-1]
+    if final.out_of_time or not final.final:
+        more = 10 * math.ceil(max(budget, seconds or 0.0) * 2 / 10)
+        return (
+            f"it reached its hard limit ({OVERRUN:.0%} of --budget {budget:g} s) during "
+            f"{'the final round' if final.final else f'screening round {final.index}'}, "
+            f"which did not finish (the machine was slower than measured); rerun on a "
+            f"quieter machine or with --budget {more}"
+        )
     need = race.min_final_steps
     if need and final.steps < need:
         spent = (seconds or budget) if race.replayed else max(budget, seconds or 0.0)

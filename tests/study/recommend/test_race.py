@@ -264,3 +264,39 @@ def test_a_short_generative_budget_races_the_first_of_each_family_past_the_trans
         assert mid._even_steps(0, per, kept) >= TRANSIENT_STEPS
     # whatever is kept holds the first of every family
     assert set(families.values()) <= set(kept)
+
+
+@pytest.mark.parametrize("late_after_rounds", [0, 1], ids=["screening", "final"])
+def test_the_race_stops_at_its_hard_limit_and_names_no_winner(
+    monkeypatch, tmp_path, late_after_rounds
+):
+    """A machine that turns slow mid-race: the clock jumps past 120% of the budget once
+    ``late_after_rounds`` rounds have trained; the running round stops at its next step,
+    its unfinished members are 'stopped', and no loss is recommended."""
+    import losslab.study.race as race
+
+    real_train, real_elapsed = race.Race._train, race.Race.elapsed
+    done = []
+
+    def train(self, rnd):
+        if len(done) == late_after_rounds:
+            self.started -= 1000.0  # from here on the clock reads 1,000 s later
+        done.append(rnd.index)
+        real_train(self, rnd)
+
+    monkeypatch.setattr(race.Race, "_train", train)
+    df = load_iris(as_frame=True).frame
+    t0 = time.perf_counter()
+    res = recommend(df, task="classify", target="target", budget=60, out=tmp_path / "out")
+    assert time.perf_counter() - t0 < 60  # it stopped, it did not train on
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["rounds"][-1]["out_of_time"] is True
+    assert "hard limit" in (tmp_path / "out" / "report.html").read_text()
+    last = res.race.rounds[-1]
+    assert last.out_of_time and last.index == late_after_rounds
+    assert len(res.race.rounds) == late_after_rounds + 1
+    assert {m["status"] for m in last.members} == {"stopped"}  # the first step stopped them
+    assert res.recommendation.startswith("No recommendation: the race was too short: it "
+                                         "reached its hard limit (120% of --budget 60 s)")
+    assert res.winner is None and any("hard limit" in n for n in res.race.notes)
+    assert real_elapsed  # (the real clock is the one shifted)
