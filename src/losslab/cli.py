@@ -264,6 +264,9 @@ def _add_probe_and_reproduce(sub: argparse._SubParsersAction) -> None:
                      "one store shared by the runs beside --out)")
     rep.add_argument("--overwrite", action="store_true",
                      help="pacgan-*: replace an earlier finished reproduction in --out")
+    rep.add_argument("--resume", action="store_true", default=None,
+                     help="pacgan-*: continue a killed run in --out from its checkpoints "
+                     "(a run is checkpointed as it trains)")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.set_defaults(func=_cmd_reproduce)
 
@@ -395,7 +398,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     out = args.out or f"runs/{args.name}"
     print(run_reproduction(args.name, out, args.steps, args.seeds, args.db,
                            progress=not args.quiet, overwrite=args.overwrite,
-                           eval_every=args.eval_every, d_iters=args.d_iters))
+                           eval_every=args.eval_every, d_iters=args.d_iters,
+                           resume=args.resume))
     return 0
 
 

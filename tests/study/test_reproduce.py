@@ -144,3 +144,26 @@ def test_shape_verdict_on_hand_made_curves():
     assert shape_verdict("nonsaturating-bce", _results({"nonsaturating-bce": flat}))[0] is True
     matches, line = shape_verdict("nonsaturating-bce", _results({"nonsaturating-bce": falling}))
     assert matches is False and "< 1 order" in line
+
+
+def test_resume_reaches_the_study_runner_and_is_refused_for_the_probe(tmp_path, monkeypatch,
+                                                                      capsys):
+    """--resume continues a killed PacGAN run (the runner's own kill/resume, tested in
+    tests/study/test_kill_resume.py); the probe reproduction has no checkpoints to resume."""
+    import losslab.study.runner as runner
+
+    seen = {}
+
+    def fake_run_study(config_path, **kwargs):
+        seen.update(kwargs)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(runner, "run_study", fake_run_study)
+    try:
+        main(["reproduce", "pacgan-grid", "--resume", "--out", str(tmp_path / "g"), "--quiet"])
+    except SystemExit:
+        pass
+    assert seen["resume"] is True and seen["overwrite"] is False
+    assert main(["reproduce", "arjovsky-bottou-vanishing", "--resume", "--out",
+                 str(tmp_path / "ab")]) == 2
+    assert "--resume: does not apply" in capsys.readouterr().err

@@ -83,6 +83,7 @@ class RunOptions:
     d_iters: int | None = None
     progress: bool = True
     overwrite: bool = False
+    resume: bool | None = None  # continue a killed run from its checkpoints (pacgan-*)
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ class StudyReproduction(Reproduction):
             seeds=options.seeds,
             progress=options.progress,
             overwrite=options.overwrite,
+            resume=bool(options.resume),
         )
         n_seeds = result.summary["config"]["study"]["seeds"]
         table = format_table(compare_rows(result.summary, self), self, steps, n_seeds)
@@ -207,7 +209,7 @@ class ProbeReproduction(Reproduction):
 
     d_iters: int
     seeds: int
-    not_applicable: ClassVar[tuple[str, ...]] = ("db", "eval_every")
+    not_applicable: ClassVar[tuple[str, ...]] = ("db", "eval_every", "resume")
 
     def budget(self) -> str:
         ages = ", ".join(f"{a:,}" for a in ab.probe_ages(self.default_steps))
@@ -338,11 +340,12 @@ def run_reproduction(
     overwrite: bool = False,
     eval_every: int | None = None,
     d_iters: int | None = None,
+    resume: bool | None = None,
 ) -> str:
     """Rerun ``name`` into ``out``: its table, ending with where the converged result is
     recorded; the same text is written to ``out/reproduction.txt``."""
     rep = get_reproduction(name)
-    options = RunOptions(steps, seeds, db, eval_every, d_iters, progress, overwrite)
+    options = RunOptions(steps, seeds, db, eval_every, d_iters, progress, overwrite, resume)
     rep.check(options)
     out = check_out_dir(out)
     text = rep.run(out, options) + f"\nrecorded converged result: {rep.recorded}"
