@@ -71,6 +71,23 @@ def test_quota_of_one_and_a_half_cores_allows_two_threads_for_large_work():
     assert choose_threads(SMALL, cores=cores, load=0.0).torch == 1
 
 
+@pytest.fixture(autouse=True)
+def _no_omp_env(monkeypatch):
+    """The policy's own rule, whatever the shell running the tests has set."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+
+
+def test_omp_num_threads_in_the_environment_is_a_request(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert choose_threads(SMALL, cores=2, load=0.0).record() == {
+        "torch": 3, "reason": "OMP_NUM_THREADS"
+    }
+    assert choose_threads(SMALL, cores=2, load=0.0, requested=1).torch == 1  # --threads wins
+    for ignored in ("0", "two", ""):
+        monkeypatch.setenv("OMP_NUM_THREADS", ignored)
+        assert choose_threads(LARGE, cores=16, load=0.0).reason != "OMP_NUM_THREADS"
+
+
 def test_requested_threads_win_and_bad_ones_are_bad_input():
     assert choose_threads(SMALL, cores=2, load=0.0, requested=7).record() == {
         "torch": 7, "reason": "--threads"

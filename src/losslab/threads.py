@@ -9,7 +9,9 @@ The rule (:func:`choose_threads`)::
               min(free, work // MIN_WORK_PER_THREAD)  otherwise (at least 1)
 
 ``--threads N`` (``losslab run``, ``losslab recommend``) and ``losslab.run(threads=N)``
-override it. The pool executor gives each worker ``cores // workers`` as its ``cores``;
+override it, and so does ``OMP_NUM_THREADS`` set in the environment (a positive integer;
+a user who sets it asked for that number, as torch itself reads it). The pool executor
+gives each worker ``cores // workers`` as its ``cores``;
 each Ray task asks for one CPU (Ray runs its torch with one thread).
 
 Why (measured on the project's 2-core machine, shared with other work, load ~1, torch
@@ -154,6 +156,9 @@ def choose_threads(
         if isinstance(requested, bool) or not isinstance(requested, int) or requested < 1:
             raise BadInput(f"--threads {requested}: expected a positive integer")
         return ThreadChoice(requested, "--threads")
+    env = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) >= 1:
+        return ThreadChoice(int(env), "OMP_NUM_THREADS")
     cores = available_cores() if cores is None else max(1, cores)
     load = others_load(cores) if load is None else max(0.0, load)
     free = max(1, cores - round(load))
