@@ -27,17 +27,7 @@ class PerTensor(EnsembleOptimizer):
     @torch.no_grad()
     def step(self, grads, mask=None):
         n = self.step_count.shape[0]
-        active = torch.ones(n, dtype=torch.bool, device=self.lr.device) if mask is None else mask
-        self.step_count += active
-        t = self.step_count.clamp(min=1.0)
-        one = torch.ones_like(t)
-        c1 = torch.where(self.bias_correction, 1 - self.beta1**t, one)
-        c2 = torch.where(self.bias_correction, 1 - self.beta2**t, one)
-        on = active.to(torch.float64)
-        step_size = (self.lr * on / c1).float()
-        inv_sqrt_c2 = c2.rsqrt().float()
-        w1 = ((1 - self.beta1) * on).float()
-        w2 = ((1 - self.beta2) * on).float()
+        _, step_size, inv_sqrt_c2, w1, w2 = self.advance(mask)  # the same coefficients
         for p, g, m, v in zip(self.params, grads, self.exp_avg, self.exp_avg_sq, strict=True):
             shape = (n,) + (1,) * (p.dim() - 1)
             m.lerp_(g, w1.view(shape))

@@ -326,8 +326,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
-    from losslab.study.bounds import process_age
-    from losslab.study.recommend import DEFAULT_BUDGET, recommend
+    from losslab.study.recommend import DEFAULT_BUDGET, process_age, recommend
 
     started = time.perf_counter() - process_age()  # the budget covers start-up too
 

@@ -54,6 +54,32 @@ def test_forward_and_gradients_match_solo_sequential():
             torch.testing.assert_close(ens_grad, expected, atol=1e-6, rtol=1e-5)
 
 
+def trained_ensemble(settings, steps: int = 25) -> EnsembleMLP:
+    """The ensemble after ``steps`` updates of the mean squared error, one setting per member."""
+    ens = ensemble()
+    opt = EnsembleOptimizer(ens.parameter_list(), settings)
+    for t in range(steps):
+        x, y = batch(t)
+        loss = ((ens(x) - y) ** 2).mean(dim=(1, 2))
+        opt.step(torch.autograd.grad(loss.sum(), ens.parameter_list()))
+    return ens
+
+
+def assert_member_matches_solo(ens, i: int, torch_opt_for, steps: int = 25) -> None:
+    """Member ``i`` equals its plain twin trained alone by the torch optimiser
+    ``torch_opt_for(parameters)`` on the same batches."""
+    solo = plain_mlp(SEEDS[i])
+    torch_opt = torch_opt_for(solo.parameters())
+    for t in range(steps):
+        x, y = batch(t)
+        torch_opt.zero_grad()
+        ((solo(x[i]) - y[i]) ** 2).mean().backward()
+        torch_opt.step()
+    for k, p in enumerate(solo.parameters()):
+        expected = p.detach().T if k % 2 == 0 else p.detach().unsqueeze(0)
+        torch.testing.assert_close(ens.parameter_list()[k][i], expected, atol=1e-5, rtol=1e-5)
+
+
 @pytest.mark.parametrize(
     "settings,make_torch_opt",
     [
@@ -68,24 +94,9 @@ def test_forward_and_gradients_match_solo_sequential():
     ],
 )
 def test_parameters_after_n_steps_match_solo_torch_optimizer(settings, make_torch_opt):
-    steps = 25
-    ens = ensemble()
-    opt = EnsembleOptimizer(ens.parameter_list(), [settings] * len(SEEDS))
-    for t in range(steps):
-        x, y = batch(t)
-        loss = ((ens(x) - y) ** 2).mean(dim=(1, 2))
-        opt.step(torch.autograd.grad(loss.sum(), ens.parameter_list()))
-    for i, seed in enumerate(SEEDS):
-        solo = plain_mlp(seed)
-        torch_opt = make_torch_opt(solo.parameters())
-        for t in range(steps):
-            x, y = batch(t)
-            torch_opt.zero_grad()
-            ((solo(x[i]) - y[i]) ** 2).mean().backward()
-            torch_opt.step()
-        for k, p in enumerate(solo.parameters()):
-            expected = p.detach().T if k % 2 == 0 else p.detach().unsqueeze(0)
-            torch.testing.assert_close(ens.parameter_list()[k][i], expected, atol=1e-5, rtol=1e-5)
+    ens = trained_ensemble([settings] * len(SEEDS))
+    for i in range(len(SEEDS)):
+        assert_member_matches_solo(ens, i, make_torch_opt)
 
 
 def test_decoupled_weight_decay_is_adamw_per_member():
@@ -94,24 +105,11 @@ def test_decoupled_weight_decay_is_adamw_per_member():
     decays = [0.0, 1e-3, 0.05, 0.3]
     settings = [OptimizerSettings("adam", lr=1e-2, betas=(0.5, 0.9), weight_decay=w)
                 for w in decays]
-    ens = ensemble()
-    opt = EnsembleOptimizer(ens.parameter_list(), settings)
-    for t in range(25):
-        x, y = batch(t)
-        loss = ((ens(x) - y) ** 2).mean(dim=(1, 2))
-        opt.step(torch.autograd.grad(loss.sum(), ens.parameter_list()))
-    for i, (seed, w) in enumerate(zip(SEEDS, decays, strict=True)):
-        solo = plain_mlp(seed)
-        torch_opt = torch.optim.AdamW(solo.parameters(), lr=1e-2, betas=(0.5, 0.9),
-                                      weight_decay=w)
-        for t in range(25):
-            x, y = batch(t)
-            torch_opt.zero_grad()
-            ((solo(x[i]) - y[i]) ** 2).mean().backward()
-            torch_opt.step()
-        for k, p in enumerate(solo.parameters()):
-            expected = p.detach().T if k % 2 == 0 else p.detach().unsqueeze(0)
-            torch.testing.assert_close(ens.parameter_list()[k][i], expected, atol=1e-5, rtol=1e-5)
+    ens = trained_ensemble(settings)
+    for i, w in enumerate(decays):
+        assert_member_matches_solo(
+            ens, i, lambda p, w=w: torch.optim.AdamW(p, lr=1e-2, betas=(0.5, 0.9), weight_decay=w)
+        )
 
 
 def test_decoupled_weight_decay_with_rmsprop_matches_a_plain_loop():

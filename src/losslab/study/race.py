@@ -479,14 +479,8 @@ class Race:
         def fits(names: list[str], search: int) -> bool:
             if len(names) <= FINAL_MAX:  # round 0 then only times the race: no one is cut
                 return True
-            labels = [n for n in names for _ in range(max(1, search))]
-            per = counts(len(names))
-            plan = [labels, *(names[:n] for n in per[1:])]
-            rounds = [(c, MIN_PAIRS if j == len(plan) - 1 else SCREEN_SEEDS)
-                      for j, c in enumerate(plan)]
-            fixed = sum(self.predict(c, 0, k) for c, k in rounds)
-            per_step = sum(self.predict(c, 1, k) - self.predict(c, 0, k) for c, k in rounds)
-            return (PLAN_SAFETY * self.left() - fixed) / per_step >= TRANSIENT_STEPS
+            labels = [n for n in names for _ in range(max(1, search))]  # round 0's settings
+            return self._even_steps(0, counts(len(names)), labels) >= TRANSIENT_STEPS
 
         if fits(cands, self.search):
             return cands
@@ -667,11 +661,13 @@ class Race:
     ) -> float:
         """The most steps ``T`` such that rounds ``r`` .. last, each at ``T`` steps (the
         screening rounds on :data:`SCREEN_SEEDS` seeds, the final on ``MIN_PAIRS``), fit in
-        the time left; later rounds are costed with the first candidates of ``alive``
-        (ranked best first after round 0). ``safety`` is the share of the time left
-        planned on."""
+        the time left. Round ``r`` is costed with all of ``alive`` (round 0: every setting
+        the search tries); later rounds with the first ``per[j]`` distinct losses of
+        ``alive`` (ranked best first after round 0). ``safety`` is the share of the time
+        left planned on."""
+        losses = list(dict.fromkeys(self._loss(x) for x in alive))
         plan = [
-            (alive[:n], MIN_PAIRS if j == len(per) - 1 else SCREEN_SEEDS)
+            (alive if j == r else losses[:n], MIN_PAIRS if j == len(per) - 1 else SCREEN_SEEDS)
             for j, n in enumerate(per)
             if j >= r
         ]

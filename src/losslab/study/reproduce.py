@@ -167,17 +167,24 @@ class StudyReproduction(Reproduction):
     def convergence(self, out: Path, db: Path) -> str:
         """The metrics at every checkpoint (mean +- SE over seeds), the plateau rule of
         :mod:`losslab.report.plateau` per metric, and ``figures/plateau.png``."""
-        from losslab.api import load
+        from losslab.report.exports import open_finished_study
         from losslab.report.plateau import curve_table, plateau, plot_plateau
 
-        study = load(out, db=db)
+        store, study_id = open_finished_study(out, db)
+        try:  # each seed's metrics at its checkpoints, from the run store
+            recorded = [store.checkpoints(m["member_id"])
+                        for m in sorted(store.members(study_id), key=lambda m: m["seed"])]
+        finally:
+            store.close()
         curves: dict[str, np.ndarray] = {}
         steps = np.array([], dtype=int)
         for metric in self.paper:
-            frame = study.series(metric).pivot_table(
-                index="seed", columns="step", values="value", aggfunc="first"
-            )
-            steps, curves[metric] = frame.columns.to_numpy(), frame.to_numpy(dtype=float)
+            mine = [c[metric] for c in recorded if metric in c]
+            steps = np.unique(np.concatenate([at for at, _ in mine])) if mine else steps
+            table = np.full((len(mine), len(steps)), np.nan)  # NaN: a seed that stopped
+            for row, (at, values) in zip(table, mine, strict=True):
+                row[np.searchsorted(steps, at)] = values
+            curves[metric] = table
         scale = {m: 100.0 for m in self.paper if m == "high_quality"}
         lines = ["convergence (rule: losslab.report.plateau; the change between the means of "
                  "the last two quarters of the checkpoints, per seed):"]

@@ -104,9 +104,13 @@ class EnsembleOptimizer:
             self.exp_avg += b.views(b.m)
             self.exp_avg_sq += b.views(b.v)
 
-    @torch.no_grad()
-    def step(self, grads: Sequence[torch.Tensor], mask: torch.Tensor | None = None) -> None:
-        """Apply one update to the members where ``mask`` (bool ``[S]``) is true."""
+    def advance(
+        self, mask: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        r"""Count one step for the members where ``mask`` is true (all if ``None``); return
+        ``active`` and the update's per-member coefficients ``[S]`` in float32: the step
+        size :math:`\eta / c_1`, :math:`1/\sqrt{c_2}`, and the moments' weights
+        :math:`1-\beta_1`, :math:`1-\beta_2` (all 0 for a member that does not step)."""
         n = self.step_count.shape[0]
         active = torch.ones(n, dtype=torch.bool, device=self.lr.device) if mask is None else mask
         self.step_count += active
@@ -119,6 +123,13 @@ class EnsembleOptimizer:
         inv_sqrt_c2 = c2.rsqrt().float()
         w1 = ((1 - self.beta1) * on).float()
         w2 = ((1 - self.beta2) * on).float()
+        return active, step_size, inv_sqrt_c2, w1, w2
+
+    @torch.no_grad()
+    def step(self, grads: Sequence[torch.Tensor], mask: torch.Tensor | None = None) -> None:
+        """Apply one update to the members where ``mask`` (bool ``[S]``) is true."""
+        n = self.step_count.shape[0]
+        active, step_size, inv_sqrt_c2, w1, w2 = self.advance(mask)
         # one elementwise pass per bucket: the same operations on the same numbers as
         # one pass per parameter tensor (benchmarks/fused_optimiser.py: 0 difference)
         col = (n, 1)
