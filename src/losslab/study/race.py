@@ -103,7 +103,7 @@ RESERVE_S = 1.5  # for the report after the race
 EVAL_SAMPLES = 500  # generated samples per member, scored against held-out rows
 HELDOUT_ROWS = 2000  # at most this many held-out rows per score
 HIDDEN = 64
-MAX_GROWTH = 16  # steps grow at most this much per round: a guard against a bad estimate
+MAX_GROWTH = 32  # steps grow at most this much per round: a guard against a bad estimate
 # (the hard limit, OutOfTime, stops a race that overruns anyway)
 EARLY_STOP_EVALS = 20  # validation evaluations per supervised run (every steps/20 steps,
 EARLY_STOP_MIN_EVERY = 10  # at least 10 apart)
