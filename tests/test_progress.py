@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from losslab.progress import LineProgress, progress_bar
+from losslab.progress import LineProgress, progress_bar, resumed
 
 
 class Clock:
@@ -46,6 +46,35 @@ def test_lines_every_interval_with_rate_and_eta_from_the_average():
     last = out.getvalue().splitlines()
     assert len(last) == 3 and last[-1].startswith("train: 1,000/1,000 steps (100%)")
     assert "ETA" not in last[-1]
+
+
+def test_a_resumed_runs_earlier_steps_count_toward_the_total_not_the_rate():
+    # the PacGAN run resumed at step 5,120 of 100,000 that printed "169 steps/s, ETA 9 min"
+    clock, out = Clock(), io.StringIO()
+    bar = LineProgress(100_000, "pacgan-ring", "step", every=10, stream=out, clock=clock)
+    resumed(bar.update, 5_120)  # the trainer's call, given the bar's update
+    for _ in range(40):
+        clock.t += 0.25
+        bar.update(1)  # 4 steps/s in this process
+    # by hand: 40 steps in 10 s -> 4/s; 100,000 - 5,160 = 94,840 left / 4 = 23,710 s
+    assert out.getvalue().splitlines() == [
+        "pacgan-ring: 5,160/100,000 steps (5%), 4 steps/s, 10 s elapsed, ETA 6 h 35 min"
+    ]
+    seen = []
+    resumed(seen.append, 7)  # any other callable just gets the count
+    assert seen == [7]
+
+
+def test_tqdm_leaves_resumed_work_out_of_its_rate_too():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    with progress_bar(100_000, "x", "step", stream=Tty()) as bar:
+        resumed(bar.update, 5_120)
+        assert (bar.n, bar.initial) == (5_120, 5_120)
+        bar.update(3)
+        assert bar.n == 5_123 and bar.format_dict["initial"] == 5_120
 
 
 def test_terminal_gets_tqdm_pipe_gets_lines_quiet_gets_nothing():

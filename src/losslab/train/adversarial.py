@@ -41,6 +41,7 @@ from losslab.losses import get_loss
 from losslab.losses.knobs import broadcast_knob
 from losslab.losses.penalties import PENALTIES, declared_penalties
 from losslab.nets import EnsembleAutoencoder, EnsembleMLP
+from losslab.progress import resumed
 from losslab.rng import torch_generator
 from losslab.train import checkpoint
 from losslab.train.data import MemberData
@@ -386,7 +387,7 @@ def fit_adversarial(
     start = _restore(task, carried) + 1
     alive = divergence.alive
     if progress is not None and start > 1:
-        progress(start - 1)
+        resumed(progress, start - 1)
     every = -(-task.checkpoint_every // CHUNK) * CHUNK
     for step in range(start, task.steps + 1):
         c = (step - 1) % CHUNK
