@@ -236,3 +236,33 @@ def test_normal_init_has_the_requested_spread_and_zero_bias():
     w = net.layers[0].weight[0]
     assert abs(w.std().item() - 0.02) < 0.001 and abs(w.mean().item()) < 0.001
     assert torch.count_nonzero(net.layers[0].bias) == 0
+
+
+@pytest.mark.parametrize("width", [1, 2, 8, 9, 32])
+def test_thin_and_wide_layers_match_a_float64_loop_forward_backward_and_on_a_slice(width):
+    """Every width (a critic's 1-wide score, a 2-D sample, hidden layers) equals
+    x_s W_s + b_s member by member, gradients included, on all members and on a slice."""
+    from losslab.nets import EnsembleLinear
+
+    torch.manual_seed(width)
+    layer = EnsembleLinear(5, 7, width)
+    with torch.no_grad():
+        layer.weight.normal_()
+        layer.bias.normal_()
+    x = torch.randn(5, 11, 7, requires_grad=True)
+    upstream = torch.randn(5, 11, width)
+    for members in (None, slice(1, 4)):
+        sl = members or slice(None)
+        y = layer(x[sl], members)
+        grads = torch.autograd.grad(y, (x, layer.weight, layer.bias), upstream[sl])
+        w64, b64 = layer.weight.detach().double(), layer.bias.detach().double()
+        for s in range(5)[sl]:
+            xs, gs = x[s].detach().double(), upstream[s].double()
+            expected = xs @ w64[s] + b64[s]  # the plain loop, float64
+            torch.testing.assert_close(y[s - (sl.start or 0)].double(), expected,
+                                       atol=1e-5, rtol=1e-5)
+            torch.testing.assert_close(grads[0][s].double(), gs @ w64[s].T, atol=1e-5, rtol=1e-5)
+            torch.testing.assert_close(grads[1][s].double(), xs.T @ gs, atol=1e-4, rtol=1e-5)
+            torch.testing.assert_close(grads[2][s, 0].double(), gs.sum(0), atol=1e-4, rtol=1e-5)
+        outside = [s for s in range(5) if s not in range(5)[sl]]
+        assert all(grads[1][s].abs().sum() == 0 for s in outside)
