@@ -238,6 +238,7 @@ def _add_probe_and_reproduce(sub: argparse._SubParsersAction) -> None:
         "                              (MLPs on the 8x8 digits substitute for DCGAN/LSUN)",
         epilog="Examples:\n  losslab reproduce --list\n"
         "  losslab reproduce pacgan-ring --out runs/pacgan-ring\n"
+        "  losslab reproduce pacgan-ring --out runs/pacgan-ring --so-far   # a long run, so far\n"
         "  losslab reproduce arjovsky-bottou-vanishing --out runs/ab",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -267,6 +268,10 @@ def _add_probe_and_reproduce(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--resume", action="store_true", default=None,
                      help="pacgan-*: continue a killed run in --out from its checkpoints "
                      "(a run is checkpointed as it trains)")
+    rep.add_argument("--so-far", action="store_true", default=None,
+                     help="pacgan-*: train nothing; print what an unfinished (running or "
+                     "killed) run in --out has measured so far: the metrics at each "
+                     "checkpoint, the plateau verdicts, figures/plateau-so-far.png")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.set_defaults(func=_cmd_reproduce)
 
@@ -398,7 +403,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     print(run_reproduction(args.name, out, args.steps, args.seeds, args.db,
                            progress=not args.quiet, overwrite=args.overwrite,
                            eval_every=args.eval_every, d_iters=args.d_iters,
-                           resume=args.resume))
+                           resume=args.resume, so_far=args.so_far))
     return 0
 
 

@@ -49,3 +49,16 @@ def test_missing_seeds_are_left_out_and_the_table_is_mean_and_se():
     assert r["seeds"] == 2
     lines = curve_table(STEPS[:2], {"hq": np.array([[0.5, 0.9], [0.7, 0.9]])}, {"hq": 100.0})
     assert lines[1].split()[:4] == ["0", "60", "+-", "10"]  # mean 60 %, SE 10
+
+
+def test_too_few_checkpoints_are_not_judged_even_when_the_two_se_clause_holds():
+    # the 100k ring run read at 4 checkpoints: one per quarter, noisy seeds, still rising
+    steps = np.array([0, 2500, 5000, 7500])
+    rng = np.random.default_rng(2)
+    values = np.array([0.0, 34.6, 63.2, 72.5]) + rng.normal(0, 15, (10, 4))
+    r = plateau(steps, values)
+    d = values[:, 3] - values[:, 2]  # by hand: Q3 = {5000}, Q4 = {7500}
+    assert r["change"] == pytest.approx(d.mean())
+    assert abs(d.mean()) <= 2 * d.std(ddof=1) / math.sqrt(10)  # the clause alone would pass
+    assert not r["plateaued"] and r["by"].startswith("too few checkpoints to judge (4;")
+    assert plateau(STEPS[:8], np.ones((3, 8)))["plateaued"]  # 8 flat checkpoints: judged

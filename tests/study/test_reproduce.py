@@ -167,3 +167,51 @@ def test_resume_reaches_the_study_runner_and_is_refused_for_the_probe(tmp_path, 
     assert main(["reproduce", "arjovsky-bottou-vanishing", "--resume", "--out",
                  str(tmp_path / "ab")]) == 2
     assert "--resume: does not apply" in capsys.readouterr().err
+
+
+def test_so_far_reads_an_unfinished_runs_checkpoint_and_trains_nothing(tmp_path, capsys):
+    """A hand-made checkpoint of 2 seeds at 9 checkpoints: the table's rows are the seeds'
+    mean and SE computed here, the verdicts judge the last two quarters, and nothing in
+    the run folder but the so-far figure is written."""
+    import torch
+
+    out = tmp_path / "pacgan-ring"
+    (out / "checkpoints").mkdir(parents=True)
+    (out / "pacgan-ring.toml").write_text(
+        REPRODUCTIONS["pacgan-ring"].config_text(100_000, 2500))
+    steps = [2500 * k for k in range(9)]
+    modes = [[min(8, k) for k in range(9)], [min(8, k + 1) for k in range(9)]]
+    values = [[{"modes": float(modes[s][c]), "high_quality": 0.1 * c, "reverse_kl": 1.0}
+               for s in range(2)] for c in range(9)]
+    torch.save({"step": 20_480, "evaluator": {"steps": steps, "values": values, "arrays": []}},
+               out / "checkpoints" / "ensemble-0.pt")
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    assert main(["reproduce", "pacgan-ring", "--out", str(out), "--so-far"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("pacgan-ring so far: 20,480 of 100,000 generator steps trained, "
+                           "2 seeds")
+    last = next(ln for ln in text.splitlines() if ln.split()[:1] == ["20,000"])
+    # by hand: modes 8 and 8 -> 8 +- 0; high quality 0.8 -> 80 %; reverse KL 1
+    assert last.split() == ["20,000", "8", "+-", "0", "80", "+-", "0", "1", "+-", "0"]
+    # quarters of 2, Q3 = 12,500-15,000 and Q4 = 17,500-20,000: seed 0's modes 5.5 -> 7.5,
+    # seed 1's 6.5 -> 8: d = 2 and 1.5, mean 1.75, SE 0.25, beyond 2 SE and the paper's 1.0
+    line = next(ln for ln in text.splitlines() if ln.startswith("  modes"))
+    assert line.split()[1:4] == ["+1.75", "+-", "0.25"]
+    assert line.endswith("from steps 12,500-15,000 to 17,500-20,000: still moving")
+    kl = next(ln for ln in text.splitlines() if ln.startswith("  reverse_kl"))
+    assert kl.endswith("plateaued, within 2 SE of no change")  # flat: change 0, SE 0
+    assert (out / "figures" / "plateau-so-far.png").stat().st_size > 10_000
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if "figures" not in p.parts}
+    assert after == {p: t for p, t in before.items() if "figures" not in p.parts}
+
+
+def test_so_far_refuses_what_it_cannot_do_in_one_line(tmp_path, capsys):
+    (tmp_path / "r").mkdir()
+    for argv, says in (
+        (["pacgan-ring", "--out", str(tmp_path / "r"), "--so-far"], "no checkpoint"),
+        (["pacgan-ring", "--out", str(tmp_path / "r"), "--so-far", "--steps", "9"], "only --out"),
+        (["arjovsky-bottou-vanishing", "--so-far"], "--so-far: does not apply"),
+    ):
+        assert main(["reproduce", *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and says in err, err

@@ -2,8 +2,8 @@ r"""Has a reproduction converged? Its metrics against training steps, and a stat
 
 A reproduction measures its metrics at checkpoints (``reproduce --eval-every``). For a
 metric with per-seed values :math:`y_{s,c}` at checkpoints :math:`c = 1..C`, take the
-last two quarters of the checkpoints, :math:`Q_3` and :math:`Q_4` (at least one
-checkpoint each), and per seed the change between their means,
+last two quarters of the checkpoints, :math:`Q_3` and :math:`Q_4`, and per seed the
+change between their means,
 
 .. math::  d_s = \overline{y}_{s, Q_4} - \overline{y}_{s, Q_3}.
 
@@ -11,7 +11,10 @@ The metric has **plateaued** when the mean change :math:`\bar d` over the seeds 
 within two of its standard errors of zero (:math:`|\bar d| \le 2\,\mathrm{SE}(\bar d)`,
 no trend that the seeds agree on) *or* smaller than the resolution the paper reports
 (two of the paper's standard errors): training longer would not move the number by
-more than the noise it is reported with. A run whose metrics have all plateaued is
+more than the noise it is reported with. The rule judges only curves of at least
+``MIN_CHECKPOINTS`` = 8 checkpoints (two per quarter): a 100,000-step ring run read at
+its fourth checkpoint (high quality 34.6, 63.2, 72.5%) passed the two-SE clause on one
+checkpoint per quarter while plainly still rising. A run whose metrics have all plateaued is
 "converged" for the comparison; otherwise the comparison says which metric still moves
 and in which direction.
 """
@@ -25,7 +28,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["curve_table", "plateau", "plot_plateau"]
+__all__ = ["MIN_CHECKPOINTS", "curve_table", "plateau", "plot_plateau"]
+
+#: Checkpoints a curve needs before the rule judges it (two in each quarter).
+MIN_CHECKPOINTS = 8
 
 
 def plateau(
@@ -56,6 +62,9 @@ def plateau(
         return {**out, "change": math.nan, "se": math.nan, "plateaued": False, "by": "no data"}
     change = float(d.mean())
     se = float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else math.nan
+    if c < MIN_CHECKPOINTS:
+        return {**out, "change": change, "se": se, "plateaued": False,
+                "by": f"too few checkpoints to judge ({c}; the rule needs {MIN_CHECKPOINTS})"}
     by = ""
     if math.isfinite(se) and abs(change) <= 2 * se:
         by = "within 2 SE of no change"

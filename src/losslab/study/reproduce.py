@@ -84,6 +84,7 @@ class RunOptions:
     progress: bool = True
     overwrite: bool = False
     resume: bool | None = None  # continue a killed run from its checkpoints (pacgan-*)
+    so_far: bool | None = None  # read an unfinished run's checkpoint; train nothing (pacgan-*)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,10 @@ class Reproduction:
 
     def run(self, out: Path, options: RunOptions) -> str:
         """Rerun into ``out``; return the table printed (also ``reproduction.txt``)."""
+        raise NotImplementedError
+
+    def so_far(self, out: Path) -> str:
+        """The metrics an unfinished run in ``out`` has measured so far (``--so-far``)."""
         raise NotImplementedError
 
     def check(self, options: RunOptions) -> None:
@@ -168,7 +173,6 @@ class StudyReproduction(Reproduction):
         """The metrics at every checkpoint (mean +- SE over seeds), the plateau rule of
         :mod:`losslab.report.plateau` per metric, and ``figures/plateau.png``."""
         from losslab.report.exports import open_finished_study
-        from losslab.report.plateau import curve_table, plateau, plot_plateau
 
         store, study_id = open_finished_study(out, db)
         try:  # each seed's metrics at its checkpoints, from the run store
@@ -176,6 +180,42 @@ class StudyReproduction(Reproduction):
                         for m in sorted(store.members(study_id), key=lambda m: m["seed"])]
         finally:
             store.close()
+        return self._curves_text(recorded, out / "figures" / "plateau.png")
+
+    def so_far(self, out: Path) -> str:
+        """What an unfinished (running or killed) run in ``out`` has measured: read from
+        its ensemble checkpoint (written atomically every 256 steps, so a running run
+        can be read), the same curves, plateau verdicts and figure
+        (``figures/plateau-so-far.png``) as a finished run prints. Nothing trains and
+        nothing of the run is changed."""
+        from losslab.train import checkpoint
+
+        found = sorted((out / "checkpoints").glob("ensemble-*.pt"))
+        if not found:
+            raise BadInput(f"{out}/checkpoints: no checkpoint of an unfinished {self.name} run "
+                           f"(a finished run's table is in {out}/reproduction.txt)")
+        try:
+            state = checkpoint.load(found[0])
+            at, values = int(state["step"]), state["evaluator"]
+        except Exception as exc:  # noqa: BLE001 - any unreadable file: one line
+            raise BadInput(f"{found[0]}: not a readable losslab checkpoint "
+                           f"({type(exc).__name__})") from None
+        total = _configured_steps(out / f"{self.name}.toml")
+        seeds = len(values["values"][0]) if values["values"] else 0
+        recorded = [
+            {metric: (np.array(values["steps"]),
+                      np.array([row[s].get(metric, np.nan) for row in values["values"]]))
+             for metric in self.paper}
+            for s in range(seeds)
+        ]
+        head = (f"{self.name} so far: {at:,} of {total} generator steps trained, {seeds} seeds, "
+                f"read from {found[0]} (continue with --resume)")
+        return head + "\n" + self._curves_text(recorded, out / "figures" / "plateau-so-far.png")
+
+    def _curves_text(self, recorded: list[dict[str, Any]], figure_path: Path) -> str:
+        """``recorded``: per seed, metric -> (steps, values); the table, verdicts, figure."""
+        from losslab.report.plateau import curve_table, plateau, plot_plateau
+
         curves: dict[str, np.ndarray] = {}
         steps = np.array([], dtype=int)
         for metric in self.paper:
@@ -199,7 +239,7 @@ class StudyReproduction(Reproduction):
                 f"{r['q4_steps'][1]:,}: " + ("plateaued, " if r["plateaued"] else "") + r["by"]
             )
         figure = plot_plateau(
-            steps, curves, self.paper, out / "figures" / "plateau.png",
+            steps, curves, self.paper, figure_path,
             f"{self.name}: metrics against training steps (PacGAN's protocol, plain GAN)",
             scale,
         )
@@ -216,7 +256,7 @@ class ProbeReproduction(Reproduction):
 
     d_iters: int
     seeds: int
-    not_applicable: ClassVar[tuple[str, ...]] = ("db", "eval_every", "resume")
+    not_applicable: ClassVar[tuple[str, ...]] = ("db", "eval_every", "resume", "so_far")
 
     def budget(self) -> str:
         ages = ", ".join(f"{a:,}" for a in ab.probe_ages(self.default_steps))
@@ -240,6 +280,14 @@ class ProbeReproduction(Reproduction):
             progress=options.progress,
         )
         return ab.format_probe_table(summary, str(out), oldest)
+
+
+def _configured_steps(config_path: Path) -> str:
+    """``train.steps`` of the protocol written in a run folder, as ``"100,000"``."""
+    try:
+        return f"{tomllib.loads(config_path.read_text())['train']['steps']:,}"
+    except (OSError, KeyError, ValueError, TypeError):
+        return "?"
 
 
 def _write_config(out: Path, name: str, text: str) -> Path:
@@ -348,12 +396,19 @@ def run_reproduction(
     eval_every: int | None = None,
     d_iters: int | None = None,
     resume: bool | None = None,
+    so_far: bool | None = None,
 ) -> str:
     """Rerun ``name`` into ``out``: its table, ending with where the converged result is
-    recorded; the same text is written to ``out/reproduction.txt``."""
+    recorded; the same text is written to ``out/reproduction.txt``. With ``so_far``,
+    train nothing: the metrics an unfinished run in ``out`` has measured so far."""
     rep = get_reproduction(name)
-    options = RunOptions(steps, seeds, db, eval_every, d_iters, progress, overwrite, resume)
+    options = RunOptions(steps, seeds, db, eval_every, d_iters, progress, overwrite, resume,
+                         so_far)
     rep.check(options)
+    if so_far:
+        if steps is not None or seeds is not None or resume or overwrite:
+            raise BadInput("--so-far reads a run and trains nothing: give it only --out")
+        return rep.so_far(Path(out))
     out = check_out_dir(out)
     text = rep.run(out, options) + f"\nrecorded converged result: {rep.recorded}"
     (out / "reproduction.txt").write_text(text + "\n")
