@@ -13,6 +13,9 @@ from losslab.threads import (
     available_cores,
     cgroup_quota,
     choose_threads,
+    evaluation_work,
+    for_work,
+    set_automatic,
     study_threads,
     task_work,
 )
@@ -168,3 +171,37 @@ def test_bad_threads_is_one_line_exit_2(command, value, capsys):
     assert main([*command, "--threads", value]) == 2
     err = capsys.readouterr().err.strip()
     assert "--threads" in err and len(err.splitlines()) == 1
+
+
+def test_evaluation_chooses_again_only_under_an_automatic_choice(monkeypatch):
+    """families-ring8's evaluation: 5 members x 2,500 samples x 128 x 128 = 2.0e8
+    multiply-adds, 4 splits; on 2 idle cores it takes 2 threads, then the training's 1
+    comes back. --threads, OMP_NUM_THREADS or no automatic choice: nothing changes."""
+    task = SimpleNamespace(members=[0] * 5, batch_size=128, eval_samples=2500,
+                           network=SimpleNamespace(hidden=[128, 128, 128]),
+                           dataset=SimpleNamespace(dim=2))
+    assert evaluation_work(task) == 5 * 2500 * 128 * 128  # by hand
+    assert evaluation_work(SimpleNamespace(members=[0], batch_size=4, hidden=[8],
+                                           dataset=SimpleNamespace(dim=2))) == 0
+    monkeypatch.setattr("losslab.threads.others_load", lambda cores: 0.0)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        seen = []
+        set_automatic(2)
+        with for_work(evaluation_work(task)):
+            seen.append(torch.get_num_threads())
+        seen.append(torch.get_num_threads())
+        with for_work(SMALL):  # a small generation keeps the one thread
+            seen.append(torch.get_num_threads())
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")
+        with for_work(evaluation_work(task)):
+            seen.append(torch.get_num_threads())
+        monkeypatch.delenv("OMP_NUM_THREADS")
+        set_automatic(None)  # --threads N, or a library caller's own setting
+        with for_work(evaluation_work(task)):
+            seen.append(torch.get_num_threads())
+        assert seen == [2, 1, 1, 1, 1]
+    finally:
+        set_automatic(None)
+        torch.set_num_threads(before)

@@ -8,6 +8,21 @@ The rule (:func:`choose_threads`)::
     threads = 1                              if per-op work < MIN_WORK_PER_THREAD
               min(free, work // MIN_WORK_PER_THREAD)  otherwise (at least 1)
 
+A study's checkpoint evaluation (generating ``eval_samples`` per member, Langevin or
+diffusion sampling included) multiplies ``eval_samples`` rows, not ``batch`` rows, so its
+matmuls can be 20x a training step's. While a choice made by this rule is in force
+(:func:`set_automatic`: ``losslab run`` in-process, each pool worker), the evaluation
+takes its own choice by the same rule from its own work (:func:`for_work`), and the
+training threads come back after it. Measured on the idle 2-core machine,
+``benchmarks/busy_machine.py --busy 0 --study families-ring8 --steps 100 --seeds 1``
+(5 members x 2,500 samples through 128x128 layers: 2.0e8 multiply-adds per matmul):
+one thread 29.3 s, two 25.0 s, and the rule with one thread for everything 30.9 s.
+The whole study (``losslab run examples/families-ring8.toml --steps 100``, 5 seeds, the
+commit before against this one, alternately, idle machine): 184.1 and 173.1 s before,
+178.1 and 167.0 s with the evaluation's own choice (1.03-1.04x), every member's metrics
+identical (these generations' matmuls split over output blocks; each value is summed in
+one thread either way).
+
 ``--threads N`` (``losslab run``, ``losslab recommend``) and ``losslab.run(threads=N)``
 override it, and so does ``OMP_NUM_THREADS`` set in the environment (a positive integer;
 a user who sets it asked for that number, as torch itself reads it). The pool executor
@@ -49,6 +64,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,6 +191,49 @@ def choose_threads(
         return ThreadChoice(1, f"{cores} cores, but other work keeps {cores - free} busy")
     return ThreadChoice(threads, f"{threads} of {cores} cores free, {work:.1e} multiply-adds "
                         "per matmul")
+
+
+#: The cores an automatic choice may use, while one is in force (None: none is).
+_automatic: dict[str, int | None] = {"cores": None}
+
+
+def set_automatic(cores: int | None) -> None:
+    """Say that this process's threads were chosen by :func:`choose_threads` on ``cores``
+    (so :func:`for_work` may choose again for heavier phases); None: they were not
+    (``--threads``, or a library caller's own setting)."""
+    _automatic["cores"] = cores
+
+
+@contextmanager
+def for_work(work: int) -> Iterator[None]:
+    """Within the block, torch threads chosen by the rule for ``work`` multiply-adds per
+    matmul on the cores of the automatic choice in force; nothing changes when none is
+    (``--threads N``, ``OMP_NUM_THREADS``, a library caller's own setting). The threads
+    in use before come back after the block."""
+    cores = _automatic["cores"]
+    if cores is None or os.environ.get("OMP_NUM_THREADS", "").strip():
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    wanted = choose_threads(work, cores=cores).torch
+    if wanted == before:
+        yield
+        return
+    torch.set_num_threads(wanted)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def evaluation_work(task: Any) -> int:
+    """:func:`task_work` for a checkpoint evaluation: ``eval_samples`` rows per member
+    instead of ``batch_size`` (0 for tasks that do not generate samples)."""
+    samples = int(getattr(task, "eval_samples", 0) or 0)
+    batch = max(1, int(getattr(task, "batch_size", 1)))
+    return task_work(task) * samples // batch
 
 
 def study_threads(tasks: list[Any], requested: int | None = None,

@@ -147,10 +147,15 @@ def cpu_count() -> int:
     return available_cores()
 
 
-def _init_pool_worker(threads: int, plugins: tuple[str, ...] = ()) -> None:
+def _init_pool_worker(
+    threads: int, plugins: tuple[str, ...] = (), automatic_cores: int | None = None
+) -> None:
     import torch
 
+    from losslab.threads import set_automatic
+
     torch.set_num_threads(threads)
+    set_automatic(automatic_cores)  # the worker's share, when the rule chose its threads
     if plugins:  # a spawned worker starts bare: the parent's plug-in losses, loaded again
         from losslab.plugins import load_plugins
 
@@ -162,6 +167,7 @@ def run_in_pool(
     progress: Callable[[int], Any] | None = None,
     workers: int | None = None,
     threads: int | None = None,
+    automatic: bool = False,
 ) -> Iterator[list[dict]]:
     """Run ensembles in ``workers`` spawned processes (default: one per core); yield each
     ensemble's rows as it finishes and advance ``progress`` by its steps then.
@@ -169,7 +175,9 @@ def run_in_pool(
     The pool never has more workers than ensembles; each worker runs torch with
     ``threads`` threads (default ``max(1, cores // workers)``, so the workers together
     do not oversubscribe the cores; the runner passes :mod:`losslab.threads`' choice
-    within that share).
+    within that share). ``automatic``: that choice was the rule's (no ``--threads``), so a
+    worker's evaluations may choose again within its share
+    (:func:`losslab.threads.for_work`).
     """
     if not tasks:
         return
@@ -181,7 +189,8 @@ def run_in_pool(
         workers,
         get_context("spawn"),
         initializer=_init_pool_worker,
-        initargs=(threads, tuple(loaded_plugins())),
+        initargs=(threads, tuple(loaded_plugins()),
+                  max(1, cpu_count() // workers) if automatic else None),
     )
     try:
         pending = {pool.submit(judged_task, task): task for task in tasks}

@@ -29,7 +29,7 @@ from losslab.study.executor import (
 from losslab.study.planner import plan_ensembles, plan_members
 from losslab.study.store import RunStore, check_writable_store
 from losslab.study.tune import run_tuning, tuning_record
-from losslab.threads import ThreadChoice, study_threads
+from losslab.threads import ThreadChoice, available_cores, set_automatic, study_threads
 from losslab.train.adversarial import AdversarialTask
 
 # (tasks, progress) -> each ensemble's rows as it finishes
@@ -123,16 +123,20 @@ def run_study(
         choice = _threads(config, executor, workers, threads)
         execute = _open_executor(stack, executor, workers, address, config.train.device)
         if executor == "pool":
-            execute = partial(execute, threads=choice.torch)
+            execute = partial(execute, threads=choice.torch, automatic=threads is None)
         check_out_dir(out_dir, inputs=inputs)
         check_writable_store(db_path)
         if progress:
             print(choice.line(), flush=True)
         before = torch.get_num_threads()
         torch.set_num_threads(choice.torch if executor == "in-process" else before)
+        # the rule chose (no --threads): evaluation may choose again for its larger work
+        set_automatic(available_cores() if executor == "in-process" and threads is None
+                      else None)
         try:
             return _run(config, execute, out_dir, db_path, resume, progress, overwrite, choice)
         finally:
+            set_automatic(None)
             torch.set_num_threads(before)
 
 

@@ -43,6 +43,7 @@ from losslab.losses.penalties import PENALTIES, declared_penalties
 from losslab.nets import EnsembleAutoencoder, EnsembleMLP
 from losslab.progress import resumed
 from losslab.rng import torch_generator
+from losslab.threads import evaluation_work
 from losslab.train import checkpoint
 from losslab.train.data import MemberData
 from losslab.train.evaluate import SampleEvaluator, blocked
@@ -601,4 +602,5 @@ def _evaluator(task: AdversarialTask, G: EnsembleMLP, D: torch.nn.Module) -> Sam
     return SampleEvaluator(
         task.dataset, task.study_seed, [m.seed for m in task.members], task.eval_samples,
         generate, field=lambda x: D(x).squeeze(-1), device=task.device,
+        work=evaluation_work(task),
     )

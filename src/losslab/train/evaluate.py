@@ -12,6 +12,11 @@ of equal seed share them across losses (common random numbers).
 For 2-D data the evaluator also keeps the first ``SCATTER`` samples of every
 checkpoint and, at the end, a scalar field of the model on a ``GRID`` x ``GRID``
 grid covering the data (the critic of a GAN, the energy of an energy-based model).
+
+Generating the samples runs under :func:`losslab.threads.for_work` with ``work`` (the
+largest matmul of the generation, :func:`losslab.threads.evaluation_work`): when the
+process's threads were chosen automatically, a generation far larger than a training
+step may take more of the free cores.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import torch
 from losslab.data import Dataset
 from losslab.metrics import sample_metrics
 from losslab.rng import numpy_generator, torch_generator
+from losslab.threads import for_work
 from losslab.train.recorder import Recorder
 from losslab.train.result import Divergence, MemberResult, member_results
 
@@ -47,8 +53,10 @@ class SampleEvaluator:
         generate: Generate,
         field: Field | None = None,
         device: str | torch.device = "cpu",
+        work: int = 0,
     ):
         self.dataset, self.study_seed, self.seeds = dataset, study_seed, list(seeds)
+        self.work = work
         self.n, self.generate, self.field, self.device = eval_samples, generate, field, device
         self.reference = [
             dataset.sample(eval_samples, numpy_generator(study_seed, s, "eval")) for s in self.seeds
@@ -65,7 +73,8 @@ class SampleEvaluator:
         return [torch_generator(self.study_seed, s, "eval") for s in self.seeds]
 
     def evaluate(self, step: int, alive: torch.Tensor) -> None:
-        out = self.generate(self.generators())
+        with for_work(self.work):
+            out = self.generate(self.generators())
         self.samples = list(out.detach().cpu().numpy())
         row = []
         for s, gen in enumerate(self.samples):
@@ -94,7 +103,8 @@ class SampleEvaluator:
         xs, ys = (np.linspace(lo[k], hi[k], self.GRID, dtype=np.float32) for k in range(2))
         grid = torch.from_numpy(np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2))
         S = len(self.seeds)
-        values = self.field(grid.to(self.device).expand(S, -1, -1).contiguous())
+        with for_work(self.work):
+            values = self.field(grid.to(self.device).expand(S, -1, -1).contiguous())
         values = values.reshape(S, self.GRID, self.GRID).cpu().numpy()
         extent = np.array([lo[0], hi[0], lo[1], hi[1]], dtype=np.float32)
         for s in range(S):

@@ -67,6 +67,7 @@ from losslab.sampling.diffusion import (
 )
 from losslab.sampling.flow import flow_path, flow_target, sample_flow
 from losslab.sampling.langevin import annealed_langevin, energy_score, langevin
+from losslab.threads import evaluation_work
 from losslab.train.adversarial import NetShape
 from losslab.train.data import MemberData
 from losslab.train.evaluate import SampleEvaluator, blocked
@@ -430,7 +431,7 @@ def train_generative(
     rec = Recorder(task.steps, task.record_every, S)
     evaluator = SampleEvaluator(
         task.dataset, task.study_seed, [m.seed for m in members], task.eval_samples,
-        lambda g: method.generate(net, g), method.field(net), dev,
+        lambda g: method.generate(net, g), method.field(net), dev, evaluation_work(task),
     )
     evaluator.evaluate(0, divergence.alive)
 
