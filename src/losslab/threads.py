@@ -20,8 +20,9 @@ one thread 29.3 s, two 25.0 s, and the rule with one thread for everything 30.9 
 The whole study (``losslab run examples/families-ring8.toml --steps 100``, 5 seeds, the
 commit before against this one, alternately, idle machine): 184.1 and 173.1 s before,
 178.1 and 167.0 s with the evaluation's own choice (1.03-1.04x), every member's metrics
-identical (these generations' matmuls split over output blocks; each value is summed in
-one thread either way).
+identical to the last digit in both pairs. (That one and two threads give the same
+numbers was measured here, not promised by MKL; ``tests/test_threads.py`` holds the
+rule itself.)
 
 ``--threads N`` (``losslab run``, ``losslab recommend``) and ``losslab.run(threads=N)``
 override it, and so does ``OMP_NUM_THREADS`` set in the environment (a positive integer;
