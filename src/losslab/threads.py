@@ -212,7 +212,7 @@ def for_work(work: int) -> Iterator[None]:
     (``--threads N``, ``OMP_NUM_THREADS``, a library caller's own setting). The threads
     in use before come back after the block."""
     cores = _automatic["cores"]
-    if cores is None or os.environ.get("OMP_NUM_THREADS", "").strip():
+    if cores is None:  # (OMP_NUM_THREADS: choose_threads returns it, so nothing changes)
         yield
         return
     import torch

@@ -182,7 +182,8 @@ def run_in_pool(
     if not tasks:
         return
     workers = min(workers or cpu_count(), len(tasks))
-    threads = threads or max(1, cpu_count() // workers)
+    share = max(1, cpu_count() // workers)
+    threads = threads or share
     from losslab.plugins import loaded_plugins
 
     pool = ProcessPoolExecutor(
@@ -190,7 +191,7 @@ def run_in_pool(
         get_context("spawn"),
         initializer=_init_pool_worker,
         initargs=(threads, tuple(loaded_plugins()),
-                  max(1, cpu_count() // workers) if automatic else None),
+                  share if automatic else None),
     )
     try:
         pending = {pool.submit(judged_task, task): task for task in tasks}

@@ -189,6 +189,7 @@ class StudyReproduction(Reproduction):
         (``figures/plateau-so-far.png``) as a finished run prints. Nothing trains and
         nothing of the run is changed."""
         from losslab.train import checkpoint
+        from losslab.train.evaluate import member_curves
 
         found = sorted((out / "checkpoints").glob("ensemble-*.pt"))
         if not found:
@@ -202,12 +203,11 @@ class StudyReproduction(Reproduction):
                            f"({type(exc).__name__})") from None
         total = _configured_steps(out / f"{self.name}.toml")
         seeds = len(values["values"][0]) if values["values"] else 0
-        recorded = [
-            {metric: (np.array(values["steps"]),
-                      np.array([row[s].get(metric, np.nan) for row in values["values"]]))
-             for metric in self.paper}
-            for s in range(seeds)
-        ]
+        at_steps = np.array(values["steps"])
+        recorded = [{metric: (at_steps, np.array(curve))
+                     for metric, curve in member_curves(values["values"], s).items()
+                     if metric in self.paper}
+                    for s in range(seeds)]
         head = (f"{self.name} so far: {at:,} of {total} generator steps trained, {seeds} seeds, "
                 f"read from {found[0]} (continue with --resume)")
         return head + "\n" + self._curves_text(recorded, out / "figures" / "plateau-so-far.png")

@@ -112,8 +112,7 @@ class SampleEvaluator:
             self.arrays[s]["critic_extent"] = extent
 
     def member_checkpoints(self, s: int) -> dict[str, list[float]]:
-        names = sorted({k for row in self.values for k in row[s]})
-        return {n: [row[s].get(n, float("nan")) for row in self.values] for n in names}
+        return member_curves(self.values, s)
 
     def final_metrics(self, s: int) -> dict[str, float]:
         return dict(self.values[-1][s])
@@ -142,6 +141,14 @@ class SampleEvaluator:
         self.steps = list(state["steps"])
         self.values = state["values"]
         self.arrays = to_numpy(state["arrays"])
+
+
+def member_curves(values: list[list[dict[str, float]]], s: int) -> dict[str, list[float]]:
+    """Member ``s``'s metrics at every checkpoint (NaN where it has none), from the
+    evaluator's ``values`` (one row per checkpoint, one dict per member), as kept in its
+    :meth:`SampleEvaluator.state` and so in an ensemble checkpoint."""
+    names = sorted({k for row in values for k in row[s]})
+    return {n: [row[s].get(n, float("nan")) for row in values] for n in names}
 
 
 def blocked(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, block: int = 4096):
