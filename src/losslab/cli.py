@@ -331,7 +331,10 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
-    from losslab.study.recommend import DEFAULT_BUDGET, process_age, recommend
+    import losslab.threads
+    from losslab.study.recommend import DEFAULT_BUDGET, recommend
+
+    process_age = losslab.threads.process_age
 
     started = time.perf_counter() - process_age()  # the budget covers start-up too
 

@@ -2,69 +2,87 @@
 
 The rule (:func:`choose_threads`)::
 
-    cores = min(affinity mask, ceil(cgroup cpu quota))        # what this process may use
-    free  = cores - round(load of the other processes on them) # 1-min load average, scaled
-    per-op work = members x batch x widest layer (in x out)    # multiply-adds of one matmul
-    threads = 1                              if per-op work < MIN_WORK_PER_THREAD
+    cores  = min(affinity mask, ceil(cgroup cpu quota))       # what this process may use
+    others = cores other processes keep busy                  # /proc/stat, less our own
+    free   = cores - round(others)
+    per-op work = members x batch x widest layer (in x out)   # multiply-adds of one matmul
+    threads = 1                                   if work < 2 x MIN_WORK_PER_THREAD
               min(free, work // MIN_WORK_PER_THREAD)  otherwise (at least 1)
 
-A study's checkpoint evaluation (generating ``eval_samples`` per member, Langevin or
-diffusion sampling included) multiplies ``eval_samples`` rows, not ``batch`` rows, so its
-matmuls can be 20x a training step's. While a choice made by this rule is in force
-(:func:`set_automatic`: ``losslab run`` in-process, each pool worker), the evaluation
-takes its own choice by the same rule from its own work (:func:`for_work`), and the
-training threads come back after it. Measured on the idle 2-core machine,
-``benchmarks/busy_machine.py --busy 0 --study families-ring8 --steps 100 --seeds 1``
-(5 members x 2,500 samples through 128x128 layers: 2.0e8 multiply-adds per matmul):
-one thread 29.3 s, two 25.0 s, and the rule with one thread for everything 30.9 s.
-The whole study (``losslab run examples/families-ring8.toml --steps 100``, 5 seeds, the
-commit before against this one, alternately, idle machine): 184.1 and 173.1 s before,
-178.1 and 167.0 s with the evaluation's own choice (1.03-1.04x), every member's metrics
-identical to the last digit in both pairs. (That one and two threads give the same
-numbers was measured here, not promised by MKL; ``tests/test_threads.py`` holds the
-rule itself.)
+``others`` is measured, not guessed (:class:`OthersMeter`): the machine's busy CPU
+seconds from ``/proc/stat`` less this process's own, per second of wall time, over the
+window since the previous choice (the first choice reads a 0.25 s window). The 1-min load
+average, used before, counted this process's own threads as other work and remembered
+for a minute a job that had ended; it is now only the fallback off Linux, with this
+process's own part taken out (:class:`OwnLoad`).
 
-``--threads N`` (``losslab run``, ``losslab recommend``) and ``losslab.run(threads=N)``
-override it, and so does ``OMP_NUM_THREADS`` set in the environment (a positive integer;
-a user who sets it asked for that number, as torch itself reads it). The pool executor
-gives each worker ``cores // workers`` as its ``cores``;
-each Ray task asks for one CPU (Ray runs its torch with one thread).
+The rule chooses again where the work changes and the load may have: each ensemble
+trains with the rule's choice for its own work and the load when it starts
+(:func:`losslab.study.executor.run_task`), and each checkpoint evaluation (generating
+``eval_samples`` per member, Langevin or diffusion sampling included: ``eval_samples``
+rows, not ``batch`` rows) takes its own (:func:`for_work`); the threads before come back
+after each. That happens while a choice made by this rule is in force
+(:func:`set_automatic`: ``losslab run`` in-process, each pool worker). ``--threads N``
+(``losslab run``, ``losslab recommend``) and ``losslab.run(threads=N)`` override it, and
+so does ``OMP_NUM_THREADS`` set in the environment (a positive integer; a user who sets
+it asked for that number, as torch itself reads it). The pool executor gives each
+worker ``cores // workers`` as its ``cores``; each Ray task asks for one CPU (Ray runs
+its torch with one thread). Each member's ``cost`` records the threads its ensemble
+trained with.
 
-Why (measured on the project's 2-core machine, shared with other work, load ~1, torch
-2.13 CPU; forward + backward of a two-layer ensemble MLP, ``baddbmm``, 1 and 2 threads
-interleaved, best of 3):
+Why: ``benchmarks/thread_crossover.py`` (forward + backward of a two-layer ensemble MLP,
+``baddbmm``; 1 and 2 threads interleaved in one run, best of 3; 2-core AMD EPYC, AVX2,
+torch 2.13 CPU), 2-thread time / 1-thread time:
 
-=============================  ===============  ===============  ==========
-members x batch x width        MACs per matmul  1 thread (ms)    2 / 1
-=============================  ===============  ===============  ==========
-48 x 64 x 32 (seed-1d size)    3.1e6            1.39             6.2x slower
-48 x 256 x 64                  5.0e7            19.7             1.6x slower
-48 x 256 x 128                 2.0e8            49.0             1.5x slower
-96 x 256 x 256                 1.6e9            250              1.9x slower
-48 x 512 x 512                 6.4e9            1185             1.4x slower
-=============================  ===============  ===============  ==========
+=========================  ===============  ============  =====================
+members x rows x width     MACs per matmul  idle          one core busy elsewhere
+=========================  ===============  ============  =====================
+1 x 64 x 32                6.6e4            0.87          2.56
+8 x 64 x 32                5.2e5            0.58          2.67
+48 x 64 x 32 (seed-1d)     3.1e6            0.65          1.98
+5 x 128 x 128              1.0e7            0.67          2.22
+1 x 2500 x 128 (eval)      4.1e7            0.59          1.65
+10 x 100 x 400 (PacGAN)    1.6e8            0.55          1.64
+5 x 2500 x 128 (eval)      2.0e8            0.72          1.34
+=========================  ===============  ============  =====================
 
-With one core busy elsewhere a second torch thread never paid, at any size: every
-parallel region waits for the thread the scheduler has parked. Issue 15 measured whole
-studies the same way (seed-1d, 300 steps, 2 seeds: 58 s and 38 s with one thread, 254 s
-and 108 s with the default two) and, on a quiet machine, the two about equal at seed-1d
-size. Whole studies, 1 thread and torch's default (2) interleaved in one run, load 3-5 from other
-work: ``benchmarks/profile_study.py`` seed-1d, 300 steps, 2 seeds: training 5.3 s and
-314 s (59x); ``benchmarks/busy_machine.py`` (one extra core-spinning process) seed-1d, 60
-steps, 1 seed: 7.4 s (policy), 7.6 s (1 thread), 70.9 s (default, 9.4x).
+On an idle core a second thread paid at every size from 5e5 multiply-adds (hence
+``MIN_WORK_PER_THREAD`` = 2.5e5 per thread); with a core busy elsewhere it never paid,
+at any size: every parallel region waits for the thread the scheduler has parked. (An
+earlier machine of this project (load ~1 from other work) gave the same busy
+picture: 1.4-6.2x slower with two threads, 3e6 to 6.4e9 multiply-adds.) So which way the
+choice goes is decided by whether a core is free, and the measurement must be current.
+Above two cores the per-thread minimum is not measured (no such machine was at hand).
 
-So a second thread is taken only when a core is free *and* each matmul is large
-enough to split (``MIN_WORK_PER_THREAD`` multiply-adds per thread, about 10 ms of work:
-far above the ~10-100 us a parallel region costs even when a thread must be woken).
-That threshold is a judgement, not a measurement: no idle machine was at hand to find
-where two threads start to pay; every example config falls well below it (seed-1d
-3e6, families-ring8 4e6 multiply-adds per matmul).
+Whole studies (``benchmarks/busy_machine.py``: the policy, 1 thread and torch's default
+2, interleaved in one run, best of 2), this machine:
+
+====================================  ======  ==========  ==========  ===========
+study (steps, seeds)                  busy    policy (s)  1 thread    2 threads
+====================================  ======  ==========  ==========  ===========
+seed-1d (300, 2)                      idle    8.28 (2)    8.35        8.40
+seed-1d (300, 2), best of 3            1 core  10.28 (1)   10.35       32.73
+families-ring8 (100, 1)               idle    54.33 (2)   73.37       55.16
+families-ring8 (100, 1)               1 core  81.35 (1)   77.94       153.36
+====================================  ======  ==========  ==========  ===========
+
+The policy's thread count in brackets; within 10% of the better fixed count in every
+row (0.98-1.04). Before this rule the policy took one thread on the idle machine too
+(the load average counted the study's own thread as other work): families-ring8 idle
+67.4 s against 46.7 s with two threads (1.44).
+
+One and two threads give the same numbers (measured here, not promised by MKL):
+``losslab run examples/seed-1d.toml --steps 200 --seeds 2`` and
+``examples/families-ring8.toml --steps 100 --seeds 1`` with ``--threads 1`` and
+``--threads 2``: every number in summary.json identical but times and threads.
+``tests/test_threads.py`` holds the rule itself.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,7 +92,7 @@ from typing import Any
 from losslab.errors import BadInput
 
 #: Multiply-adds of one matmul below which a second thread is not worth its wake-up.
-MIN_WORK_PER_THREAD = 50_000_000
+MIN_WORK_PER_THREAD = 250_000
 
 CGROUP = Path("/sys/fs/cgroup")
 
@@ -130,15 +148,149 @@ def available_cores(affinity: int | None = None, quota: float | None = None) -> 
     return max(1, affinity)
 
 
+def process_age() -> float:
+    """Seconds since this process started: on Linux from ``/proc/self/stat`` (start time in
+    clock ticks since boot) against ``/proc/uptime``, so the interpreter's start-up and
+    every import count; elsewhere 0."""
+    try:
+        stat = Path("/proc/self/stat").read_text()
+        # field 22, counted after the command name (which may hold spaces) in parentheses
+        start_ticks = float(stat[stat.rindex(")") + 2 :].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        age = uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return age if 0.0 <= age < 86_400.0 else 0.0
+
+
+#: The kernel's 1-minute load average is an exponential average with this time constant.
+LOAD_TAU = 60.0
+
+
+class OwnLoad:
+    """This process's own part of the 1-minute load average, so that the rule does not
+    count its own threads as other work.
+
+    The kernel's load average is an exponentially weighted mean of the runnable tasks,
+    time constant ``LOAD_TAU`` = 60 s. A process that keeps ``c`` cores busy adds ``c``
+    runnable tasks, so its part of the average is its CPU use (CPU seconds per second)
+    weighted the same way::
+
+        own(t + dt) = own(t) e^(-dt/60) + (CPU seconds in dt / dt) (1 - e^(-dt/60))
+
+    Before the first reading nothing is known but the process's CPU seconds ``cpu`` over
+    its age ``a``; taken as a constant rate, that gives ``(cpu / a)(1 - e^(-a/60))``.
+    (CPU use undercounts a thread that was runnable but waiting for a core; on a machine
+    that busy the rule gives one thread anyway.)
+    """
+
+    def __init__(self) -> None:
+        self.wall: float | None = None
+        self.cpu = 0.0
+        self.load = 0.0
+
+    def update(self, wall: float, cpu: float, age: float) -> float:
+        """The own load at wall-clock ``wall`` (s, monotonic), with ``cpu`` CPU seconds used
+        by this process so far, ``age`` seconds after it started."""
+        if self.wall is None:
+            rate = cpu / age if age > 0 else 0.0
+            self.load = rate * (1.0 - math.exp(-max(age, 0.0) / LOAD_TAU))
+        elif wall > self.wall:
+            dt = wall - self.wall
+            decay = math.exp(-dt / LOAD_TAU)
+            self.load = self.load * decay + (cpu - self.cpu) / dt * (1.0 - decay)
+        self.wall, self.cpu = wall, cpu
+        return self.load
+
+
+_own_load = OwnLoad()
+
+
+PROC_STAT = Path("/proc/stat")
+
+#: Seconds between the two readings of the first measurement of others' CPU use, and
+#: the shortest window measured at all.
+FIRST_WINDOW = 0.25
+MIN_WINDOW = 0.2
+
+
+def machine_busy_seconds(path: Path = PROC_STAT) -> float | None:
+    """CPU seconds the whole machine has spent busy since boot: the ``cpu`` line of
+    ``/proc/stat`` (clock ticks), user + nice + system + irq + softirq + steal (guest time
+    is already inside user; steal is time another virtual machine took from ours). None
+    where unreadable (off Linux)."""
+    try:
+        with path.open() as f:
+            fields = f.readline().split()
+        if fields[0] != "cpu":
+            return None
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[1:9])
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class OthersMeter:
+    """Cores kept busy by other processes between two readings: the machine's busy CPU
+    seconds (:func:`machine_busy_seconds`) less this process's own (all its threads), per
+    second of wall time::
+
+        others = ((busy - busy_before) - (own - own_before)) / (wall - wall_before)
+
+    Unlike the load average it answers for the time since the last choice, not a minute
+    that may still remember a job that has ended."""
+
+    def __init__(self) -> None:
+        self.last: tuple[float, float, float] | None = None
+        self.estimate: float | None = None
+
+    def update(self, wall: float, busy: float, own: float) -> float | None:
+        """Others' busy cores since the previous reading (None for the first). A reading
+        less than ``MIN_WINDOW`` s after the previous one is too short to measure (the
+        kernel counts in 10 ms ticks): the previous estimate stands, and the window goes
+        on from the previous reading."""
+        if self.last is None:
+            self.last = (wall, busy, own)
+            return None
+        before = self.last
+        if wall - before[0] < MIN_WINDOW:
+            return self.estimate
+        self.last = (wall, busy, own)
+        self.estimate = max(0.0, ((busy - before[1]) - (own - before[2])) / (wall - before[0]))
+        return self.estimate
+
+
+_others = OthersMeter()
+
+
 def others_load(cores: int) -> float:
-    """Runnable processes on this process's cores, averaged over the last minute: the
-    machine's 1-min load scaled to the share of its cores we may use (0 where unknown)."""
+    """Cores other processes keep busy, scaled to the share of the machine's cores we may
+    use: measured by :class:`OthersMeter` since the previous call (the first call takes
+    two readings ``FIRST_WINDOW`` apart); where ``/proc/stat`` is unreadable, the 1-min
+    load average less this process's own part (:class:`OwnLoad`); 0 where neither is
+    known."""
+    total = os.cpu_count() or cores
+    share = min(1.0, cores / total)
+
+    def read() -> float | None:
+        busy = machine_busy_seconds()
+        if busy is None:
+            return None
+        return _others.update(time.monotonic(), busy, time.process_time())
+
+    if machine_busy_seconds() is not None:
+        others = read()
+        if others is None:  # the first reading: measure a short window now
+            time.sleep(FIRST_WINDOW)
+            others = read()
+        if others is not None:
+            return others * share
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return 0.0
-    total = os.cpu_count() or cores
-    return load * min(1.0, cores / total)
+    own = _own_load.update(time.monotonic(), time.process_time(), process_age())
+    return max(0.0, load - own) * share
 
 
 def task_work(task: Any) -> int:
@@ -167,7 +319,7 @@ def choose_threads(
     """Torch threads for ensembles whose largest matmul has ``work`` multiply-adds.
 
     ``cores``: the cores this process may use (default :func:`available_cores`);
-    ``load``: runnable processes of others on them (default :func:`others_load`);
+    ``load``: cores other processes keep busy (default :func:`others_load`, measured);
     ``requested``: ``--threads N``, which wins (a positive integer, else :class:`BadInput`).
     """
     if requested is not None:
@@ -178,8 +330,6 @@ def choose_threads(
     if env.isdigit() and int(env) >= 1:
         return ThreadChoice(int(env), "OMP_NUM_THREADS")
     cores = available_cores() if cores is None else max(1, cores)
-    load = others_load(cores) if load is None else max(0.0, load)
-    free = max(1, cores - round(load))
     split = max(1, work // MIN_WORK_PER_THREAD)
     if cores == 1:
         return ThreadChoice(1, "1 core available")
@@ -187,6 +337,8 @@ def choose_threads(
         return ThreadChoice(
             1, f"small networks ({work:.1e} multiply-adds per matmul): one thread is fastest"
         )
+    load = others_load(cores) if load is None else max(0.0, load)  # measured only if needed
+    free = max(1, cores - round(load))
     threads = min(free, split, cores)
     if threads == 1:
         return ThreadChoice(1, f"{cores} cores, but other work keeps {cores - free} busy")
@@ -227,6 +379,13 @@ def for_work(work: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def torch_threads() -> int:
+    """torch's intra-op threads now (imports torch only when called)."""
+    import torch
+
+    return torch.get_num_threads()
 
 
 def evaluation_work(task: Any) -> int:

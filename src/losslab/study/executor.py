@@ -34,16 +34,25 @@ from typing import Any
 from losslab.data.registry import dataset_label
 from losslab.errors import BadInput
 from losslab.metrics.baselines import NOT_CONVERGED, baseline, not_converged, verdict_reason
+from losslab.threads import for_work, task_work, torch_threads
 from losslab.train import MemberResult, train, training_passes
 
 EXECUTORS = ("in-process", "pool", "ray")
 
 
 def run_task(task: Any, progress: Callable[[int], Any] | None = None) -> list[dict]:
-    """Train one ensemble; a crash marks its members ``failed`` instead of ending the study."""
+    """Train one ensemble; a crash marks its members ``failed`` instead of ending the study.
+
+    Under an automatic thread choice (:func:`losslab.threads.set_automatic`) each ensemble
+    trains with the rule's threads for its own work and the load of the moment, so a
+    study that was alone when it started gives up its second thread to other work that
+    started since (and takes it back when that work ends)."""
     started = time.perf_counter()
+    threads = torch_threads()
     try:
-        results = train(task, progress)
+        with for_work(task_work(task)):
+            threads = torch_threads()
+            results = train(task, progress)
     except Exception as exc:  # noqa: BLE001 - recorded per member, the study goes on
         where = traceback.extract_tb(exc.__traceback__)[-1]
         reason = (
@@ -55,7 +64,8 @@ def run_task(task: Any, progress: Callable[[int], Any] | None = None) -> list[di
         ]
     seconds = time.perf_counter() - started
     passes = [training_passes(task, m) for m in task.members]
-    costs = [{"passes": p, "seconds": seconds * p / max(1, sum(passes))} for p in passes]
+    costs = [{"passes": p, "seconds": seconds * p / max(1, sum(passes)), "threads": threads}
+             for p in passes]
     return [
         _row(task, m, r, c) for m, r, c in zip(task.members, results, costs, strict=True)
     ]
@@ -109,8 +119,9 @@ def _baseline(task: Any, seed: int) -> dict[str, Any]:
 
 
 def _row(task: Any, member: Any, result: MemberResult, cost: dict[str, Any]) -> dict[str, Any]:
-    """A member's row for the store. ``cost``: its training passes and its share of the
-    ensemble's wall time (shared out in proportion to the passes)."""
+    """A member's row for the store. ``cost``: its training passes, its share of the
+    ensemble's wall time (shared out in proportion to the passes) and the torch threads
+    the ensemble trained with."""
     return {
         "cost": cost,
         "idx": member.index,

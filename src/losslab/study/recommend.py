@@ -16,7 +16,6 @@ budget), :mod:`losslab.study.recommendation` (table, verdict, reasons, files) an
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -45,23 +44,6 @@ DEFAULT_BUDGET = 120.0
 """Seconds for the whole run (load, profile, race, report) when none is given."""
 MIN_BUDGET = 5.0
 TASKS = ("generate", "classify", "regress")
-
-
-def process_age() -> float:
-    """Seconds since this process started: on Linux from ``/proc/self/stat`` (start time in
-    clock ticks since boot) against ``/proc/uptime``, so the interpreter's start-up and
-    every import count; elsewhere 0 (the budget then starts at the call). ``recommend``'s
-    budget covers the whole command, start-up included (measured up to 30 s on a busy
-    machine)."""
-    try:
-        stat = Path("/proc/self/stat").read_text()
-        # field 22, counted after the command name (which may hold spaces) in parentheses
-        start_ticks = float(stat[stat.rindex(")") + 2 :].split()[19])
-        uptime = float(Path("/proc/uptime").read_text().split()[0])
-        age = uptime - start_ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return 0.0
-    return age if 0.0 <= age < 86_400.0 else 0.0
 
 
 def recommend(

@@ -208,8 +208,9 @@ def test_the_budget_clock_starts_with_the_process(monkeypatch, tmp_path):
     import sys
 
     import losslab.study.recommend as rec
+    import losslab.threads
 
-    code = "import time; time.sleep(1.5); from losslab.study.recommend import process_age; " \
+    code = "import time; time.sleep(1.5); from losslab.threads import process_age; " \
            "print(process_age())"
     age = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                check=True).stdout)
@@ -220,7 +221,7 @@ def test_the_budget_clock_starts_with_the_process(monkeypatch, tmp_path):
         seen.update(kwargs)
         raise SystemExit(0)
 
-    monkeypatch.setattr(rec, "process_age", lambda: 40.0)
+    monkeypatch.setattr(losslab.threads, "process_age", lambda: 40.0)
     monkeypatch.setattr(rec, "recommend", fake)
     before = time.perf_counter()
     with pytest.raises(SystemExit):
