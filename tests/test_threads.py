@@ -23,6 +23,7 @@ from losslab.threads import (
 
 TINY = 1 * 64 * 32 * 32  # one member of seed-1d: 6.6e4 multiply-adds per matmul
 SMALL = 48 * 64 * 32 * 32  # seed-1d size: 3.1e6 multiply-adds per matmul
+EVAL = 1 * 2500 * 128 * 128  # one member's evaluation, 2-D generative study: 4.1e7
 LARGE = 48 * 512 * 512 * 512  # 6.4e9
 
 
@@ -374,3 +375,33 @@ def test_a_process_spinning_a_core_is_seen_as_others_and_our_own_spinning_is_not
     reading(meter)
     _spin(1.0)  # ours: the machine's busy time rises as much as our own
     assert reading(meter) <= 0.5
+
+
+def test_after_an_evaluation_the_training_threads_are_chosen_again_for_the_load_now(
+        monkeypatch):
+    """An ensemble that started on two idle cores (2 threads) and whose evaluation ran
+    while another process kept a core busy goes on training with 1; when the machine is
+    idle again at the next checkpoint it takes 2 again; after the ensemble the threads
+    before it come back."""
+    import losslab.threads as th
+
+    loads = iter([0.0, 1.0, 1.0, 0.0, 0.0])
+    monkeypatch.setattr(th, "others_load", lambda cores: next(loads))
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    seen = []
+    try:
+        set_automatic(2)
+        with for_work(EVAL):  # the ensemble starts: idle
+            seen.append(torch.get_num_threads())
+            with for_work(EVAL):  # checkpoint 1: a core taken
+                seen.append(torch.get_num_threads())
+            seen.append(torch.get_num_threads())  # training goes on: chosen for now (busy)
+            with for_work(EVAL):  # checkpoint 2: idle again
+                seen.append(torch.get_num_threads())
+            seen.append(torch.get_num_threads())
+        seen.append(torch.get_num_threads())  # after the ensemble: as before it
+        assert seen == [2, 1, 1, 2, 2, 1]
+    finally:
+        set_automatic(None)
+        torch.set_num_threads(before)

@@ -20,8 +20,10 @@ The rule chooses again where the work changes and the load may have: each ensemb
 trains with the rule's choice for its own work and the load when it starts
 (:func:`losslab.study.executor.run_task`), and each checkpoint evaluation (generating
 ``eval_samples`` per member, Langevin or diffusion sampling included: ``eval_samples``
-rows, not ``batch`` rows) takes its own (:func:`for_work`); the threads before come back
-after each. That happens while a choice made by this rule is in force
+rows, not ``batch`` rows) takes its own (:func:`for_work`); after each evaluation the
+training's threads are chosen again for the load of that moment, so a study that was
+alone when an ensemble started gives its second thread back within one checkpoint
+interval of other work starting. That happens while a choice made by this rule is in force
 (:func:`set_automatic`: ``losslab run`` in-process, each pool worker). ``--threads N``
 (``losslab run``, ``losslab recommend``) and ``losslab.run(threads=N)`` override it, and
 so does ``OMP_NUM_THREADS`` set in the environment (a positive integer; a user who sets
@@ -53,6 +55,11 @@ earlier machine of this project (load ~1 from other work) gave the same busy
 picture: 1.4-6.2x slower with two threads, 3e6 to 6.4e9 multiply-adds.) So which way the
 choice goes is decided by whether a core is free, and the measurement must be current.
 Above two cores the per-thread minimum is not measured (no such machine was at hand).
+Where matmuls are small a whole study feels little of the layer's gain, its time going
+to per-op overhead: ``losslab run examples/seed-1d.toml`` (3.1e6 multiply-adds per
+matmul), idle, took 3 min 00 s with two threads and 3 min 09 s with one, for twice the
+CPU time; the rule takes the second core there because it is free and the study is not
+slower for it.
 
 Whole studies (``benchmarks/busy_machine.py``: the policy, 1 thread and torch's default
 2, interleaved in one run, best of 2), this machine:
@@ -357,12 +364,28 @@ def set_automatic(cores: int | None) -> None:
     _automatic["cores"] = cores
 
 
+#: The works of the :func:`for_work` blocks open now, outermost first.
+_open_works: list[int] = []
+
+
+def _set_threads(n: int) -> None:
+    import torch
+
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+
+
 @contextmanager
 def for_work(work: int) -> Iterator[None]:
     """Within the block, torch threads chosen by the rule for ``work`` multiply-adds per
     matmul on the cores of the automatic choice in force; nothing changes when none is
-    (``--threads N``, ``OMP_NUM_THREADS``, a library caller's own setting). The threads
-    in use before come back after the block."""
+    (``--threads N``, ``OMP_NUM_THREADS``, a library caller's own setting).
+
+    After the block, inside an enclosing one (a checkpoint evaluation inside an
+    ensemble's training), the threads are the rule's choice for the enclosing work and
+    the load *now*: so a long ensemble gives its second thread back at its next
+    checkpoint when other work has started, and takes it again when that work ends.
+    After the outermost block the threads in use before it come back."""
     cores = _automatic["cores"]
     if cores is None:  # (OMP_NUM_THREADS: choose_threads returns it, so nothing changes)
         yield
@@ -370,15 +393,16 @@ def for_work(work: int) -> Iterator[None]:
     import torch
 
     before = torch.get_num_threads()
-    wanted = choose_threads(work, cores=cores).torch
-    if wanted == before:
-        yield
-        return
-    torch.set_num_threads(wanted)
+    _open_works.append(work)
     try:
+        _set_threads(choose_threads(work, cores=cores).torch)
         yield
     finally:
-        torch.set_num_threads(before)
+        _open_works.pop()
+        if _open_works and _automatic["cores"] is not None:
+            _set_threads(choose_threads(_open_works[-1], cores=_automatic["cores"]).torch)
+        else:
+            torch.set_num_threads(before)
 
 
 def torch_threads() -> int:
