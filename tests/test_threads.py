@@ -405,3 +405,44 @@ def test_after_an_evaluation_the_training_threads_are_chosen_again_for_the_load_
     finally:
         set_automatic(None)
         torch.set_num_threads(before)
+
+
+def test_tick_chooses_again_at_most_every_recheck_interval(monkeypatch):
+    """Inside an ensemble's block, tick() re-chooses for the load now, but not more often
+    than RECHECK_SECONDS (a fake clock); outside a block or without an automatic choice it
+    does nothing."""
+    import losslab.threads as th
+
+    clock = {"t": 1000.0}
+    monkeypatch.setattr(th.time, "monotonic", lambda: clock["t"])
+    monkeypatch.setattr(th, "_last_tick", {"t": 0.0})
+    load = {"now": 0.0}
+    monkeypatch.setattr(th, "others_load", lambda cores: load["now"])
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    seen = []
+    try:
+        set_automatic(2)
+        th.tick()  # outside a block: nothing
+        seen.append(torch.get_num_threads())
+        with for_work(EVAL):
+            seen.append(torch.get_num_threads())  # idle at the start: 2
+            load["now"] = 1.0  # another process takes a core
+            th.tick()  # the first tick: re-chosen
+            seen.append(torch.get_num_threads())
+            load["now"] = 0.0
+            clock["t"] += th.RECHECK_SECONDS / 2
+            th.tick()  # too soon: unchanged
+            seen.append(torch.get_num_threads())
+            clock["t"] += th.RECHECK_SECONDS
+            th.tick()  # idle again
+            seen.append(torch.get_num_threads())
+            set_automatic(None)
+            load["now"] = 1.0
+            clock["t"] += th.RECHECK_SECONDS * 2
+            th.tick()  # no automatic choice: nothing
+            seen.append(torch.get_num_threads())
+        assert seen == [1, 2, 1, 1, 2, 2]
+    finally:
+        set_automatic(None)
+        torch.set_num_threads(before)

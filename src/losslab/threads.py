@@ -20,10 +20,11 @@ The rule chooses again where the work changes and the load may have: each ensemb
 trains with the rule's choice for its own work and the load when it starts
 (:func:`losslab.study.executor.run_task`), and each checkpoint evaluation (generating
 ``eval_samples`` per member, Langevin or diffusion sampling included: ``eval_samples``
-rows, not ``batch`` rows) takes its own (:func:`for_work`); after each evaluation the
-training's threads are chosen again for the load of that moment, so a study that was
-alone when an ensemble started gives its second thread back within one checkpoint
-interval of other work starting. That happens while a choice made by this rule is in force
+rows, not ``batch`` rows) takes its own (:func:`for_work`); after each evaluation, and
+every 2 s of training (:func:`tick`, called by the trainers each step), the training's
+threads are chosen again for the load of that moment, so a study that was alone when an
+ensemble started gives its second thread back within seconds of other work starting.
+That happens while a choice made by this rule is in force
 (:func:`set_automatic`: ``losslab run`` in-process, each pool worker). ``--threads N``
 (``losslab run``, ``losslab recommend``) and ``losslab.run(threads=N)`` override it, and
 so does ``OMP_NUM_THREADS`` set in the environment (a positive integer; a user who sets
@@ -403,6 +404,26 @@ def for_work(work: int) -> Iterator[None]:
             _set_threads(choose_threads(_open_works[-1], cores=_automatic["cores"]).torch)
         else:
             torch.set_num_threads(before)
+
+
+#: Seconds between two re-choices of the threads inside a block (:func:`tick`).
+RECHECK_SECONDS = 2.0
+_last_tick = {"t": 0.0}
+
+
+def tick() -> None:
+    """Called by the trainers once per step: at most every ``RECHECK_SECONDS``, the threads
+    of the innermost open :func:`for_work` block are chosen again for the load now, so an
+    ensemble gives its second thread back within seconds of other work starting (and
+    takes it again when that work ends). Nothing happens without an automatic choice or
+    outside a block; the cost otherwise is one clock read."""
+    if _automatic["cores"] is None or not _open_works:
+        return
+    now = time.monotonic()
+    if now - _last_tick["t"] < RECHECK_SECONDS:
+        return
+    _last_tick["t"] = now
+    _set_threads(choose_threads(_open_works[-1], cores=_automatic["cores"]).torch)
 
 
 def torch_threads() -> int:

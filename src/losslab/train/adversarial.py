@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from losslab import threads
 from losslab.data import Dataset
 from losslab.losses import get_loss
 from losslab.losses.knobs import broadcast_knob
@@ -488,6 +489,7 @@ def fit_adversarial(
             evaluator.evaluate(step, alive)
         if task.checkpoint_path and step % every == 0 and step < task.steps:
             _checkpoint(task, carried, step)
+        threads.tick()  # under an automatic choice: the threads for the load now
         if progress is not None:
             progress(1)
 

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from losslab import threads
 from losslab.data import Dataset
 from losslab.losses import get_loss
 from losslab.nets import EnsembleMLP
@@ -458,6 +459,7 @@ def train_generative(
             rec.record(step, loss=loss, grad_norm=norm, **stats)
         if step % task.eval_every == 0 or step == task.steps:
             evaluator.evaluate(step, divergence.alive)
+        threads.tick()  # under an automatic choice: the threads for the load now
         if progress is not None:
             progress(1)
 

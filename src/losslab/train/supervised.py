@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from losslab import threads
 from losslab.data.supervised import Splits, SupervisedDataset
 from losslab.errors import BadInput
 from losslab.losses import get_loss
@@ -296,6 +297,7 @@ def train_supervised(
             val_loss = evaluator.evaluate(step, alive)
             if best is not None:
                 best.update(step, val_loss)
+        threads.tick()  # under an automatic choice: the threads for the load now
         if progress is not None:
             progress(1)
 
