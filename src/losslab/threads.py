@@ -271,6 +271,12 @@ class OthersMeter:
 _others = OthersMeter()
 
 
+def _others_now() -> float | None:
+    """:class:`OthersMeter`'s reading now (None: a first reading, or /proc/stat unreadable)."""
+    busy = machine_busy_seconds()
+    return None if busy is None else _others.update(time.monotonic(), busy, time.process_time())
+
+
 def others_load(cores: int) -> float:
     """Cores other processes keep busy, scaled to the share of the machine's cores we may
     use: measured by :class:`OthersMeter` since the previous call (the first call takes
@@ -279,20 +285,12 @@ def others_load(cores: int) -> float:
     known."""
     total = os.cpu_count() or cores
     share = min(1.0, cores / total)
-
-    def read() -> float | None:
-        busy = machine_busy_seconds()
-        if busy is None:
-            return None
-        return _others.update(time.monotonic(), busy, time.process_time())
-
-    if machine_busy_seconds() is not None:
-        others = read()
-        if others is None:  # the first reading: measure a short window now
-            time.sleep(FIRST_WINDOW)
-            others = read()
-        if others is not None:
-            return others * share
+    others = _others_now()
+    if others is None and _others.last is not None:  # a first reading: measure a window
+        time.sleep(FIRST_WINDOW)
+        others = _others_now()
+    if others is not None:
+        return others * share
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
